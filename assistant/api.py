@@ -1,0 +1,129 @@
+"""The Assistant facade: the one object the CLI, the TUI and scripts talk to."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .config import Settings, load_settings
+from .paths import default_store
+from .types import IngestReport, Paper
+
+if TYPE_CHECKING:
+    from .chunking import Chunker
+    from .embedding import OnnxMiniLM, OpenAIEmbedder
+    from .ingest.pipeline import Progress
+    from .store import Store
+
+
+class Assistant:
+    """A paper library with cited question answering.
+
+    ``store`` is the library folder (default: configured, else ./store or the user data dir);
+    ``llm`` picks the answer engine for this object: extractive, local or openai.
+    """
+
+    def __init__(
+        self,
+        store: str | Path | None = None,
+        *,
+        llm: str | None = None,
+        config: str | Path | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        overrides: dict[str, Any] = {}
+        if store is not None:
+            overrides["store"] = {"path": str(store)}
+        if llm is not None:
+            overrides["llm"] = {"engine": llm}
+        self.settings = settings or load_settings(config, **overrides)
+        if settings is not None and overrides:
+            self.settings = settings.model_copy(
+                update={k: getattr(settings, k).model_copy(update=v) for k, v in overrides.items()}
+            )
+        path = self.settings.store.path
+        self.store_dir = Path(path).expanduser() if path else default_store()
+
+    # -- components (built on first use, so construction is instant) ------------------------
+    @cached_property
+    def embedder(self) -> OnnxMiniLM | OpenAIEmbedder:
+        from .embedding import make_embedder
+
+        return make_embedder(self.settings.embedding)
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        from .chunking import Chunker
+
+        c = self.settings.chunking
+        return Chunker(self.embedder.tokenizer, c.max_tokens, c.overlap)
+
+    @cached_property
+    def store(self) -> Store:
+        from .store import Store
+
+        return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
+
+    def _write_lock(self):
+        """One writer per embedded store; a second waits, saying why."""
+        from .locking import store_lock
+
+        return store_lock(self.store_dir if not self.settings.store.url else None)
+
+    # -- library -----------------------------------------------------------------------------
+    def ingest(
+        self, paths: list[str | Path] | str | Path, progress: Progress | None = None
+    ) -> IngestReport:
+        """Add files and folders (recursively); unchanged files are skipped."""
+        from .ingest.pipeline import Ingestor
+
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        with self._write_lock():
+            max_bytes = int(self.settings.store.max_file_mb * 1e6)
+            return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(
+                list(paths), progress
+            )
+
+    def papers(self) -> list[Paper]:
+        """Every paper in the library, by title."""
+        return self.store.list_papers()
+
+    def paper(self, ref: str) -> Paper:
+        """The paper a REF names: id, source path, or title (exact, prefix, fuzzy)."""
+        from .resolve import resolve_ref
+
+        return resolve_ref(ref, self.papers())
+
+    def remove(self, ref: str) -> Paper:
+        """Remove a paper and its chunks; files that held only it are forgotten too."""
+        paper = self.paper(ref)
+        with self._write_lock():
+            self.store.begin_write()
+            for record in self.store.file_records().values():
+                if paper.id in record.paper_ids:
+                    record.paper_ids.remove(paper.id)
+                    if record.paper_ids:
+                        self.store.put_file(record)
+                    else:
+                        self.store.delete_file(record.path)
+            self.store.delete_paper(paper.id)
+            self.store.sync_keyword_index(force=True)
+        return paper
+
+    def reindex(self, progress: Progress | None = None) -> IngestReport:
+        """Rebuild the library with the current embedding and chunk settings."""
+        from .reindex import reindex
+
+        with self._write_lock():
+            self.__dict__.pop("store", None)
+            report = reindex(self, progress)
+            self.__dict__.pop("store", None)
+        return report
+
+    def close(self) -> None:
+        """Release the engines (the local model server, if started)."""
+        engine = self.__dict__.get("_engine")
+        if engine is not None and hasattr(engine, "close"):
+            engine.close()

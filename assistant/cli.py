@@ -1,0 +1,190 @@
+"""Command line. Parses arguments, calls the Assistant, prints. Errors become one line + exit code.
+
+Exit codes: 0 all fine; 1 some inputs failed (the rest was done); 2 usage or configuration
+error; 3 the command could not run (store, model, endpoint or reference error); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .api import Assistant
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="DIR", help="library folder (env ASSISTANT_STORE)")
+    common.add_argument("--config", metavar="FILE", help="TOML config file")
+    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    p = argparse.ArgumentParser(
+        prog="assistant",
+        description="A paper reading assistant: ingest papers, ask cited questions, summarize.",
+        parents=[common],
+        epilog="Exit codes: 0 ok, 1 some inputs failed, 2 usage/config error, "
+        "3 command failed, 130 interrupted.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("ingest", parents=[common], help="add papers (files or folders)")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    sub.add_parser("papers", parents=[common], help="list the library")
+    s = sub.add_parser("show", parents=[common], help="show one paper")
+    s.add_argument("ref", metavar="REF")
+    s = sub.add_parser("remove", parents=[common], help="remove a paper")
+    s.add_argument("ref", metavar="REF")
+    sub.add_parser("reindex", parents=[common], help="rebuild with the current model settings")
+    s = sub.add_parser("chat", parents=[common], help="the terminal app (default)")
+    s.add_argument("--ingest-if-empty", metavar="PATH", help="ingest PATH first if empty")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = _parser().parse_args(argv)
+    command = args.command or "chat"
+    from .errors import AssistantError, ConfigError
+
+    try:
+        assistant = _assistant(args)
+        return COMMANDS[command](assistant, args)
+    except ConfigError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except AssistantError as exc:
+        _error(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _assistant(args: argparse.Namespace) -> Assistant:
+    from .api import Assistant
+
+    return Assistant(store=args.store, config=args.config, llm=getattr(args, "llm", None))
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _print_json(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+# -- commands -------------------------------------------------------------------------------
+def cmd_ingest(a: Assistant, args: argparse.Namespace) -> int:
+    from .cli_progress import IngestDisplay
+
+    display = IngestDisplay(enabled=not args.json and sys.stderr.isatty())
+    with display:
+        report = a.ingest(args.paths, progress=display)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        from .cli_progress import print_report
+
+        print_report(report)
+    for failure in report.failed:
+        print(f"failed: {failure.path}: {failure.error}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
+    papers = a.papers()
+    if args.json:
+        _print_json(
+            [
+                {k: p.to_json()[k] for k in ("id", "title", "authors", "year", "source", "chunks")}
+                for p in papers
+            ]
+        )
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table(title=f"{len(papers)} papers", title_justify="left")
+    for col in ("id", "title", "year", "chunks", "source"):
+        table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
+    for p in papers:
+        table.add_row(p.id, p.title, str(p.year or ""), str(p.chunks), os.path.basename(p.source))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
+    paper = a.paper(args.ref)
+    if args.json:
+        _print_json(paper.to_json())
+        return EXIT_OK
+    from rich.markup import escape
+
+    c = _console()
+    c.print(f"[bold]{escape(paper.title)}[/bold]  [dim]{paper.id}[/dim]")
+    for key, value in paper.to_json().items():
+        if key not in ("title", "id") and value not in (None, "", []):
+            c.print(f"  {key}: {escape(str(value))}")
+    return EXIT_OK
+
+
+def cmd_remove(a: Assistant, args: argparse.Namespace) -> int:
+    paper = a.remove(args.ref)
+    if args.json:
+        _print_json({"removed": {"id": paper.id, "title": paper.title}})
+    else:
+        print(f"removed {paper.id}: {paper.title}")
+    return EXIT_OK
+
+
+def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
+    from .cli_progress import IngestDisplay
+
+    display = IngestDisplay(enabled=not args.json and sys.stderr.isatty())
+    with display:
+        report = a.reindex(progress=display)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+    return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:
+    seed = getattr(args, "ingest_if_empty", None)
+    if seed and not a.papers():
+        print(f"The library is empty: ingesting {seed} first.", file=sys.stderr)
+        code = cmd_ingest(a, argparse.Namespace(paths=[seed], json=False))
+        if code == EXIT_FAILED:
+            return code
+    try:
+        from .tui.app import run_app
+    except ImportError:
+        print("The terminal app is not built yet; use `assistant papers` / `assistant --help`.")
+        return EXIT_OK
+    return run_app(a)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "papers": cmd_papers,
+    "show": cmd_show,
+    "remove": cmd_remove,
+    "reindex": cmd_reindex,
+    "chat": cmd_chat,
+}
