@@ -76,15 +76,16 @@ class Assistant:
         self, paths: list[str | Path] | str | Path, progress: Progress | None = None
     ) -> IngestReport:
         """Add files and folders (recursively); unchanged files are skipped."""
-        from .ingest.pipeline import Ingestor
-
         if isinstance(paths, str | Path):
             paths = [paths]
         with self._write_lock():
-            max_bytes = int(self.settings.store.max_file_mb * 1e6)
-            return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(
-                list(paths), progress
-            )
+            return self._ingest_unlocked(list(paths), progress)
+
+    def _ingest_unlocked(self, paths: list[str | Path], progress: Progress | None) -> IngestReport:
+        from .ingest.pipeline import Ingestor
+
+        max_bytes = int(self.settings.store.max_file_mb * 1e6)
+        return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(paths, progress)
 
     def papers(self) -> list[Paper]:
         """Every paper in the library, by title."""

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import StoreError
+
 
 @contextlib.contextmanager
 def store_lock(folder: Path | None, wait: float = 600.0) -> Iterator[None]:
@@ -22,7 +24,12 @@ def store_lock(folder: Path | None, wait: float = 600.0) -> Iterator[None]:
         lock.acquire(timeout=0.2)
     except Timeout:
         print(f"waiting: another process is writing to the store at {folder}", file=sys.stderr)
-        lock.acquire(timeout=wait)
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise StoreError(
+                f"another process has held the store's write lock for {wait:g} s ({folder})"
+            ) from None
     try:
         yield
     finally:

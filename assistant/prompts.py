@@ -57,8 +57,11 @@ DEFAULT_ASPECTS = "problem, approach, data, key results, limitations"
 DEFAULT_SUMMARY_REQUEST = "Summarize the paper."
 DEFAULT_COMPARE_REQUEST = "Compare the papers."
 
-# "<passage", "</passage", "< / passage" and look-alike angle brackets, any case.
-_FENCE = re.compile(r"[<\uff1c\ufe64\u2329\u3008\u27e8]\s*/?\s*passage", re.IGNORECASE)
+# "<passage", "</passage", "< / passage", "<\/passage", look-alike angle brackets, any case.
+_FENCE = re.compile(
+    r"[<\uff1c\ufe64\u2329\u3008\u27e8\u2039][\s/\\\u200b-\u200d\u2060\ufeff]*passage",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ def reindex(assistant: Assistant, progress: Progress | None = None) -> IngestRep
     sources = sorted(
         {s for r in records for s in json.loads(r["meta"].get("sources", "[]")) if Path(s).exists()}
     )
-    report = assistant.ingest(sources, progress) if sources else None
+    report = assistant._ingest_unlocked(sources, progress) if sources else None
     kept = set(sources)
     missing = [r for r in records if not set(json.loads(r["meta"].get("sources", "[]"))) & kept]
     if missing:

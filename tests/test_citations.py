@@ -30,13 +30,20 @@ def abstract(title: str) -> str:
         lines = path.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
             if line.strip() == title:
-                return next(x.strip() for x in lines[i + 1:] if x.strip())
+                return next(x.strip() for x in lines[i + 1 :] if x.strip())
     raise LookupError(title)
 
 
 def passage(title: str, n: int = 1, page: int | None = 1) -> Passage:
-    return Passage(chunk_id=f"chunk-{n}", paper_id=f"paper-{n}", title=title,
-                   text=abstract(title), page=page, section="Abstract", score=1.0 / n)
+    return Passage(
+        chunk_id=f"chunk-{n}",
+        paper_id=f"paper-{n}",
+        title=title,
+        text=abstract(title),
+        page=page,
+        section="Abstract",
+        score=1.0 / n,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +77,10 @@ def test_unknown_marker_dropped_uncited_flagged_and_mapped(embed):
     assert [r["paper_id"] for r in doc["retrieved"]] == ["paper-1", "paper-2"]
 
 
-def test_renumbered_by_first_use(embed):
+def test_renumbered_by_first_use():
     passages = [passage(MAM, 1), passage(PRUNING, 2), passage(LION, 3)]
     raw = "Lion was discovered through program search [3]. MaMs model marginals [1]. Again [3]."
-    ans = build_answer(raw, passages, engine="fake", embed=embed)
+    ans = build_answer(raw, passages, engine="fake", embed=None)
     assert ans.text == (
         "Lion was discovered through program search [1]. MaMs model marginals [2]. Again [1]."
     )
@@ -81,63 +88,109 @@ def test_renumbered_by_first_use(embed):
     assert [s.citations for s in ans.sentences] == [[1], [2], [1]]
 
 
-@pytest.mark.parametrize(("markers", "rendered"), [
-    ("[1, 2]", "[1, 2]"), ("[1][2]", "[1][2]"), ("[1-2]", "[1, 2]"), ("[1,2]", "[1, 2]"),
-    ("[2][1]", "[1][2]"), ("[1] [5]", "[1]"), ("[1, 5, 2]", "[1, 2]"),
-])
-def test_multi_markers(markers, rendered, embed):
+@pytest.mark.parametrize(
+    ("markers", "rendered"),
+    [
+        ("[1, 2]", "[1, 2]"),
+        ("[1][2]", "[1][2]"),
+        ("[1-2]", "[1, 2]"),
+        ("[1,2]", "[1, 2]"),
+        ("[2][1]", "[1][2]"),
+        ("[1] [5]", "[1]"),
+        ("[1, 5, 2]", "[1, 2]"),
+    ],
+)
+def test_multi_markers(markers, rendered):
     passages = [passage(MAM, 1), passage(LION, 2)]
     raw = f"MaMs and Lion are both recent machine learning methods {markers}."
-    ans = build_answer(raw, passages, engine="fake", embed=embed)
+    ans = build_answer(raw, passages, engine="fake", embed=None)
     assert ans.text.endswith(f"methods {rendered}.")
-    assert ans.sentences[0].citations == [1, 2] if "2" in rendered else [1]
+    assert ans.sentences[0].citations == ([1, 2] if "2" in rendered else [1])
     assert len(ans.citations) == len(ans.sentences[0].citations)
 
 
-@pytest.mark.parametrize(("text", "numbers"), [
-    ("A claim [1].", [1]),
-    ("A claim [2][1][2].", [2, 1]),
-    ("A claim [1, 3].", [1, 3]),
-    ("A claim [1-3].", [1, 2, 3]),
-    ("A claim [1\u20132; 4].", [1, 2, 4]),
-    ("Values in [0, 1] and a [link](http://x) and [2019].", []),
-    ("No markers at all.", []),
-])
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("A claim [1].", [1]),
+        ("A claim [2][1][2].", [2, 1]),
+        ("A claim [1, 3].", [1, 3]),
+        ("A claim [1-3].", [1, 2, 3]),
+        ("A claim [1\u20132; 4].", [1, 2, 4]),
+        ("Values in [0, 1] and a [link](http://x) and [2019].", []),
+        ("No markers at all.", []),
+    ],
+)
 def test_parse_markers(text, numbers):
     assert parse_markers(text) == numbers
 
 
 def test_same_chunk_twice_shares_a_number():
     passages = [passage(MAM, 1), passage(MAM, 1)]
-    ans = build_answer("MaMs are generative models [2]. They are fast [1].", passages,
-                       engine="fake", embed=None)
+    ans = build_answer(
+        "MaMs are generative models [2]. They are fast [1].", passages, engine="fake", embed=None
+    )
     assert ans.text == "MaMs are generative models [1]. They are fast [1]."
     assert len(ans.citations) == 1
 
 
 # --- sentence splitting ------------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "sentences"), [
-    ("Smith et al. (2020) report a 3.5% gain, i.e. a large one [1]. Fig. 2 shows it [2].",
-     ["Smith et al. (2020) report a 3.5% gain, i.e. a large one [1].", "Fig. 2 shows it [2]."]),
-    ("It uses e.g. BERT and vs. GPT-2 models in the U.S. market. The loss is 0.25 [1][2]. Next.",
-     ["It uses e.g. BERT and vs. GPT-2 models in the U.S. market.",
-      "The loss is 0.25 [1][2].", "Next."]),
-    ("First claim.[1] Second claim. [2, 3] Third claim [1-3]. Fourth!",
-     ["First claim.[1]", "Second claim. [2, 3]", "Third claim [1-3].", "Fourth!"]),
-    ("A line without a period [1]\nAnother line [2]",
-     ["A line without a period [1]", "Another line [2]"]),
-    ("A sentence that wraps\nonto a second line [1]. Done.",
-     ["A sentence that wraps\nonto a second line [1].", "Done."]),
-    ("## Key results\n- Fast [1].\n- Small. Cheap [2].\n1. Numbered [1]\n\n**Limitations:**\nNone.",
-     ["Key results", "Fast [1].", "Small.", "Cheap [2].", "Numbered [1]", "**Limitations:**",
-      "None."]),
-    ("| Paper | Speed |\n|---|---|\n| MaM | fast [1] |",
-     ["| Paper | Speed |", "| MaM | fast [1] |"]),
-    ("Is it fast? Yes. J. Smith says so.", ["Is it fast?", "Yes.", "J. Smith says so."]),
-    ("No. It was trained on 1,000 GPUs (see Sec. 3).",
-     ["No.", "It was trained on 1,000 GPUs (see Sec. 3)."]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Smith et al. (2020) report a 3.5% gain, i.e. a large one [1]. Fig. 2 shows it [2].",
+            [
+                "Smith et al. (2020) report a 3.5% gain, i.e. a large one [1].",
+                "Fig. 2 shows it [2].",
+            ],
+        ),
+        (
+            "It uses e.g. BERT and vs. GPT-2 models in the U.S. market. "
+            "The loss is 0.25 [1][2]. Next.",
+            [
+                "It uses e.g. BERT and vs. GPT-2 models in the U.S. market.",
+                "The loss is 0.25 [1][2].",
+                "Next.",
+            ],
+        ),
+        (
+            "First claim.[1] Second claim. [2, 3] Third claim [1-3]. Fourth!",
+            ["First claim.[1]", "Second claim. [2, 3]", "Third claim [1-3].", "Fourth!"],
+        ),
+        (
+            "A line without a period [1]\nAnother line [2]",
+            ["A line without a period [1]", "Another line [2]"],
+        ),
+        (
+            "A sentence that wraps\nonto a second line [1]. Done.",
+            ["A sentence that wraps\nonto a second line [1].", "Done."],
+        ),
+        (
+            "## Key results\n- Fast [1].\n- Small. Cheap [2].\n1. Numbered [1]\n\n"
+            "**Limitations:**\nNone.",
+            [
+                "Key results",
+                "Fast [1].",
+                "Small.",
+                "Cheap [2].",
+                "Numbered [1]",
+                "**Limitations:**",
+                "None.",
+            ],
+        ),
+        (
+            "| Paper | Speed |\n|---|---|\n| MaM | fast [1] |",
+            ["| Paper | Speed |", "| MaM | fast [1] |"],
+        ),
+        ("Is it fast? Yes. J. Smith says so.", ["Is it fast?", "Yes.", "J. Smith says so."]),
+        (
+            "No. It was trained on 1,000 GPUs (see Sec. 3).",
+            ["No.", "It was trained on 1,000 GPUs (see Sec. 3)."],
+        ),
+        ("", []),
+    ],
+)
 def test_split_sentences(text, sentences):
     assert split_sentences(text) == sentences
 
@@ -145,33 +198,51 @@ def test_split_sentences(text, sentences):
 # --- support marks (calibration cases) ---------------------------------------------------------
 # Paraphrases written for this test, held out from the calibration in assistant/citations.py.
 HELD_OUT = [
-    ("MarS: a Financial Market Simulation Engine Powered by Generative Foundation Model",
-     "MarS uses an order-level generative foundation model, the Large Market Model, to simulate "
-     "financial markets."),
-    ("G-ACIL: Analytic Learning for Exemplar-Free Generalized Class Incremental Learning",
-     "G-ACIL avoids storing past exemplars and gives a closed-form solution to generalized class "
-     "incremental learning."),
-    ("Score Forgetting Distillation: A Swift, Data-Free Method for Machine Unlearning in Diffusion "
-     "Models",
-     "SFD does not need real data because it adds an unlearning loss to score distillation."),
-    ("How Powerful are Shallow Neural Networks with Bandlimited Random Weights?",
-     "The authors show that random networks with hidden parameters in a bounded domain may fail to "
-     "reach zero approximation error."),
-    (PRUNING,
-     "For structured pruning, training the pruned architecture from random initialization is as "
-     "good as or better than fine-tuning it."),
-    ("Distributional MIPLIB: a Multi-Domain Library for Advancing ML-Guided MILP Methods",
-     "Distributional MIPLIB is a library of MILP problem distributions from several domains, "
-     "grouped by difficulty."),
-    ("MemControl: Mitigating Memorization in Diffusion Models via Automated Parameter Selection",
-     "MemControl uses bi-level optimization to choose which parameters to fine-tune so that "
-     "diffusion models memorize less."),
-    ("Communication Learning in Multi-Agent Systems from Graph Modeling Perspective",
-     "The method treats the communication structure between agents as a graph that can be "
-     "learned."),
-    ("What Algorithms can Transformers Learn? A Study in Length Generalization",
-     "The RASP-Generalization Conjecture says Transformers length-generalize on tasks that a "
-     "short RASP program can solve."),
+    (
+        "MarS: a Financial Market Simulation Engine Powered by Generative Foundation Model",
+        "MarS uses an order-level generative foundation model, the Large Market Model, to simulate "
+        "financial markets.",
+    ),
+    (
+        "G-ACIL: Analytic Learning for Exemplar-Free Generalized Class Incremental Learning",
+        "G-ACIL avoids storing past exemplars and gives a closed-form solution to generalized "
+        "class incremental learning.",
+    ),
+    (
+        "Score Forgetting Distillation: A Swift, Data-Free Method for Machine Unlearning in "
+        "Diffusion Models",
+        "SFD does not need real data because it adds an unlearning loss to score distillation.",
+    ),
+    (
+        "How Powerful are Shallow Neural Networks with Bandlimited Random Weights?",
+        "The authors show that random networks with hidden parameters in a bounded domain may "
+        "fail to reach zero approximation error.",
+    ),
+    (
+        PRUNING,
+        "For structured pruning, training the pruned architecture from random initialization is as "
+        "good as or better than fine-tuning it.",
+    ),
+    (
+        "Distributional MIPLIB: a Multi-Domain Library for Advancing ML-Guided MILP Methods",
+        "Distributional MIPLIB is a library of MILP problem distributions from several domains, "
+        "grouped by difficulty.",
+    ),
+    (
+        "MemControl: Mitigating Memorization in Diffusion Models via Automated Parameter Selection",
+        "MemControl uses bi-level optimization to choose which parameters to fine-tune so that "
+        "diffusion models memorize less.",
+    ),
+    (
+        "Communication Learning in Multi-Agent Systems from Graph Modeling Perspective",
+        "The method treats the communication structure between agents as a graph that can be "
+        "learned.",
+    ),
+    (
+        "What Algorithms can Transformers Learn? A Study in Length Generalization",
+        "The RASP-Generalization Conjecture says Transformers length-generalize on tasks that a "
+        "short RASP program can solve.",
+    ),
 ]
 
 
@@ -203,7 +274,11 @@ def test_verbatim_unrelated_and_numbers(embed):
         ("Lion performs comparably or favorably to AdamW with 3 times the memory efficiency", 2),
     ]
     assert _marks(claims, passages, embed) == [
-        "supported", "unsupported", "supported", "weak", "weak",
+        "supported",
+        "unsupported",
+        "supported",
+        "weak",
+        "weak",
     ]
 
 
@@ -214,8 +289,9 @@ def test_word_overlap_fallback_without_embeddings():
         ("Lion was discovered through program search and compares well with AdamW", 2),
         ("MaMs are a new family of generative models for high-dimensional discrete data", 2),
     ]
-    ans = build_answer(" ".join(f"{c} [{n}]." for c, n in claims), passages, engine="fake",
-                       embed=None)
+    ans = build_answer(
+        " ".join(f"{c} [{n}]." for c, n in claims), passages, engine="fake", embed=None
+    )
     assert [s.support for s in ans.sentences] == ["supported", "supported", "unsupported"]
     assert ans.citations[0].quote.startswith("We introduce marginalization models")
 
@@ -247,7 +323,22 @@ def test_long_passage_sentence_gives_a_short_verbatim_quote(embed):
     words = " ".join(f"clause{i} about marginal likelihood estimation" for i in range(40))
     text = f"Short opener. {words} with speed. Closing line."
     p = Passage("c", "p", "T", text, None, None, 1.0)
-    ans = build_answer("Marginal likelihood estimation is discussed [1].", [p],
-                       engine="fake", embed=embed)
+    ans = build_answer(
+        "Marginal likelihood estimation is discussed [1].", [p], engine="fake", embed=embed
+    )
     quote = ans.citations[0].quote
     assert quote in text and 100 < len(quote) <= QUOTE_MAX
+
+
+def test_markers_on_their_own_line_and_wordy_markers():
+    passages = [passage(MAM, 1), passage(LION, 2)]
+    raw = (
+        "MaMs are a new family of generative models for high-dimensional discrete data.\n[1]\n\n"
+        "Lion was discovered through program search [Passage 2].\nSources: [1], [2]"
+    )
+    ans = build_answer(raw, passages, engine="fake", embed=None)
+    assert "[Passage 2]" not in ans.text and "search [2]." in ans.text
+    assert [(s.citations, s.support) for s in ans.sentences] == [
+        ([1], "supported"),
+        ([2, 1], "supported"),
+    ]
