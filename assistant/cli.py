@@ -18,16 +18,25 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def _parser() -> argparse.ArgumentParser:
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before and after the command; after it, only if given (SUPPRESS)."""
+    default = argparse.SUPPRESS if suppress else None
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--store", metavar="DIR", help="library folder (env ASSISTANT_STORE)")
-    common.add_argument("--config", metavar="FILE", help="TOML config file")
-    common.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+    common.add_argument("--store", metavar="DIR", default=default,
+                        help="library folder (env ASSISTANT_STORE)")
+    common.add_argument("--config", metavar="FILE", default=default, help="TOML config file")
+    common.add_argument("--json", action="store_true",
+                        default=argparse.SUPPRESS if suppress else False,
+                        help="print one JSON document on stdout")
+    return common
 
+
+def _parser() -> argparse.ArgumentParser:
+    common = _global_options(suppress=True)
     p = argparse.ArgumentParser(
         prog="assistant",
         description="A paper reading assistant: ingest papers, ask cited questions, summarize.",
-        parents=[common],
+        parents=[_global_options(suppress=False)],
         epilog="Exit codes: 0 ok, 1 some inputs failed, 2 usage/config error, "
         "3 command failed, 130 interrupted.",
     )

@@ -50,8 +50,8 @@ class EmbeddingSettings(Section):
     """Endpoint for provider openai (empty: OPENAI_BASE_URL or api.openai.com)."""
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable holding the embedding API key."""
-    batch_size: int = Field(32, ge=1, le=1024)
-    """Texts embedded per model call."""
+    batch_size: int = Field(8, ge=1, le=1024)
+    """Texts embedded per model call (8 measured fastest on 2 cores, and 1/3 of 32's memory)."""
     threads: int = Field(0, ge=0)
     """ONNX Runtime threads (0: one per core)."""
 

@@ -63,7 +63,7 @@ class OnnxMiniLM:
     name = "onnx:all-MiniLM-L6-v2-int8"
     dim = 384
 
-    def __init__(self, batch_size: int = 32, threads: int = 0) -> None:
+    def __init__(self, batch_size: int = 8, threads: int = 0) -> None:
         self.batch_size = batch_size
         self.threads = threads or (os.cpu_count() or 1)
 

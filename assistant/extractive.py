@@ -1,23 +1,21 @@
 """The no-LLM answer engine: answers built only from verbatim sentences of retrieved passages.
 
 Every sentence of an answer is a sentence of ``retrieval.passages[n - 1]`` (whitespace collapsed)
-followed by its marker ``[n]``. Sentences are scored by the idf-weighted share of the question's
-terms they contain, the passage's relevance, and, for number questions, whether they carry a
-quantity. How the chosen sentences are laid out depends on the question kind.
+followed by its marker ``[n]``. Sentences are scored lexically (see :meth:`ExtractiveEngine.score`);
+embedding similarity was measured and left out: ranking the sentences of the right paper by it put
+a sentence holding the answer keywords first for 43% of 53 questions against 59% for the lexical
+score (55% combined), at ~20 ms a sentence on CPU. Layouts by question kind: fact and number - the
+best sentence and up to two supporting ones; method - up to five, MMR; summary - up to seven of the
+paper, in reading order; compare - a section per paper; which papers - a bullet per paper.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .retrieval import Retrieval, is_references, term_sets
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = ["ABSTAIN_TEXT", "ExtractiveEngine", "Candidate", "candidates"]
 
@@ -29,12 +27,6 @@ _QUANTITY = re.compile(
     r"(?:\s*(?:\\?%|x\b|\u00d7|times\b|-?fold\b|[KMB]\b|GB\b|MB\b|TB\b|points?\b|pts\b))?"
 )
 _YEAR_Q = re.compile(r"\b(?:what|which) year\b|\bwhen (?:was|were|did)\b", re.IGNORECASE)
-_CUE = re.compile(
-    r"\b(?:we (?:propose|introduce|present|develop|show|find|prove|demonstrate|call|coin)|"
-    r"this (?:paper|work)|our (?:method|approach|framework|results?)|achiev|outperform|surpass|"
-    r"improv|reduc)\w*",
-    re.IGNORECASE,
-)
 _OWN = re.compile(r"\b(?:we|our|this (?:paper|work|article|book|note))\b", re.IGNORECASE)
 _BACKGROUND = re.compile(
     r"(?:however|existing|the existing|recent(?:ly)?|prior|previous(?:ly)?|traditional(?:ly)?|"
@@ -130,9 +122,9 @@ def _has_quantity(text: str) -> bool:
 
 
 def _pool_weights(terms: dict[str, float], cands: list[Candidate],
-                  focus: set[str] = frozenset()) -> dict[str, float]:  # type: ignore[assignment]
-    """Question terms found among the candidates, weighted idf x idf within the candidates,
-    doubled for the terms of the asking clause."""
+                  focus: set[str] | frozenset[str] = frozenset()) -> dict[str, float]:
+    """Question terms found among the candidates, weighted library idf x idf among the
+    candidates, times ``FOCUS_WEIGHT`` for the terms of the asking clauses."""
     df: dict[str, int] = {}
     for c in cands:
         for t in terms:
@@ -175,26 +167,6 @@ def _new_name(text: str, known: set[str]) -> bool:
     return False
 
 
-def _cover(pool: list[Candidate], chosen: list[Candidate], weights: dict[str, float],
-           limit: int, min_gain: float = 0.08) -> list[Candidate]:
-    """Greedily add sentences that bring question terms the chosen ones lack (weighted),
-    valued by that gain plus their prior; stop when no sentence adds ``min_gain``."""
-    total = sum(weights.values()) or 1.0
-    covered = set().union(*(c.words for c in chosen)) & weights.keys()
-    picked: list[Candidate] = []
-    rest = list(pool)
-    while rest and len(picked) < limit:
-        gains = {id(c): sum(weights[t] for t in c.words & weights.keys() - covered) / total
-                 for c in rest}
-        best = max(rest, key=lambda c: gains[id(c)] + c.prior)
-        if gains[id(best)] < min_gain:
-            break
-        rest.remove(best)
-        picked.append(best)
-        covered |= best.words & weights.keys()
-    return picked
-
-
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
@@ -203,13 +175,6 @@ class ExtractiveEngine:
     """Answers from retrieved sentences, laid out by question kind; no language model."""
 
     name = "extractive"
-
-    def __init__(self, embed: Callable[[list[str]], np.ndarray] | None = None,
-                 rerank: int = 0) -> None:
-        """``embed`` and ``rerank`` > 0: re-order the top ``rerank`` sentences by embedding
-        similarity to the question (costs ~20 ms a sentence on CPU; off by default)."""
-        self.embed = embed
-        self.rerank = rerank
 
     # -- scoring -----------------------------------------------------------------------------
     def score(self, question: str, retrieval: Retrieval, cands: list[Candidate]) -> None:
@@ -244,12 +209,6 @@ class ExtractiveEngine:
             if _is_noise(c.text):
                 prior -= 0.3
             c.prior, c.score = prior, c.lex + prior
-        if self.embed is not None and self.rerank > 0 and retrieval.vector is not None:
-            top = sorted(cands, key=lambda c: -c.score)[: self.rerank]
-            if top:
-                sims = self.embed([c.text for c in top]) @ retrieval.vector
-                for c, sim in zip(top, sims, strict=True):
-                    c.score += 0.5 * float(sim)
 
     # -- layouts -----------------------------------------------------------------------------
     def answer(self, question: str, retrieval: Retrieval) -> str:

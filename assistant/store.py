@@ -288,17 +288,15 @@ class Store:
             metadatas=[{**r, "complete": True} for r in records],
         )
 
-    def set_sources(self, paper_id: str, sources: list[str]) -> None:
-        meta = self.paper_meta(paper_id)
-        if meta is None:
-            return
-        self.papers.update(ids=[paper_id], metadatas=[{**meta, "sources": json.dumps(sources)}])
+    def set_sources(self, sources: dict[str, list[str]]) -> None:
+        """Replace the source lists of papers (Chroma merges metadata on update)."""
+        ids = list(sources)
+        self.papers.update(ids=ids, metadatas=[{"sources": json.dumps(sources[i])} for i in ids])
 
     def delete_paper(self, paper_id: str) -> None:
         """Remove a paper and its chunks (marked incomplete first, so a crash finishes it)."""
-        meta = self.paper_meta(paper_id)
-        if meta is not None:
-            self.papers.update(ids=[paper_id], metadatas=[{**meta, "complete": False}])
+        if self.paper_meta(paper_id) is not None:
+            self.papers.update(ids=[paper_id], metadatas=[{"complete": False}])
         self.chunks.delete(where={"paper_id": paper_id})
         self.papers.delete(ids=[paper_id])
 

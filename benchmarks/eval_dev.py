@@ -1,11 +1,12 @@
 """Evaluate retrieval + the extractive engine on question files.
 
     .venv/bin/python benchmarks/eval_dev.py [--store DIR] [--questions FILE ...] [--json OUT]
-        [--answers] [--rerank N]
+        [--answers] [--embed-check]
 
 Builds the sample library (examples/papers) in --store if it is empty, then asks every question
 through retrieve -> ExtractiveEngine.answer -> citations.build_answer (a minimal local Answer if
-that module is missing) and prints per-question results, the aggregate figures and the
+that module is missing; --embed-check gives the checker the embedder, off by default because the
+answers are verbatim) and prints per-question results, the aggregate figures and the
 latency of retrieval alone. Defaults: /tmp/retr-lib/store, tests/data/dev_questions.json and
 tests/data/extra_questions.json.
 """
@@ -49,8 +50,8 @@ def local_answer(raw: str, passages: list[Passage], abstained: bool) -> Answer:
     return Answer(raw, citations, sentences, abstained, list(passages), "extractive")
 
 
-def make_ask(assistant: Assistant, engine: ExtractiveEngine,
-             timings: list[float] | None = None) -> Callable[[str], Answer]:
+def make_ask(assistant: Assistant, engine: ExtractiveEngine, timings: list[float] | None = None,
+             embed_check: bool = False) -> Callable[[str], Answer]:
     """retrieve -> extractive answer -> citations, the pieces Assistant.ask is wired from."""
     retriever = Retriever(assistant.store, assistant.embedder, assistant.settings.retrieval)
     try:
@@ -66,7 +67,8 @@ def make_ask(assistant: Assistant, engine: ExtractiveEngine,
         raw = engine.answer(question, retrieval)
         if build_answer is None:
             return local_answer(raw, retrieval.passages, retrieval.abstain)
-        return build_answer(raw, retrieval.passages, engine="extractive", embed=None,
+        embed = assistant.embedder.embed if embed_check else None
+        return build_answer(raw, retrieval.passages, engine="extractive", embed=embed,
                             abstained=retrieval.abstain)
 
     ask("warm up the model and the indexes")
@@ -81,19 +83,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", nargs="*", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--json", type=Path, help="write per-question results here")
     parser.add_argument("--answers", action="store_true", help="print every answer")
-    parser.add_argument("--rerank", type=int, default=0,
-                        help="re-order the top N sentences by embedding similarity")
+    parser.add_argument("--embed-check", action="store_true",
+                        help="let the citation checker embed claims (slower)")
     args = parser.parse_args(argv)
 
     assistant = Assistant(store=args.store)
     if assistant.store.count_chunks() == 0:
         print(f"building the sample library in {args.store} ...", file=sys.stderr)
         assistant.ingest([ROOT / "examples" / "papers"])
-    engine = ExtractiveEngine(assistant.embedder.embed if args.rerank else None, args.rerank)
+    engine = ExtractiveEngine()
     out = {}
     for path in args.questions:
         timings: list[float] = []
-        ask = make_ask(assistant, engine, timings)
+        ask = make_ask(assistant, engine, timings, args.embed_check)
         result = evaluate(ask, json.loads(path.read_text()))
         print(f"== {path.name}")
         if args.answers:

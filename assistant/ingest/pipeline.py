@@ -3,13 +3,18 @@
 Identity: a paper is its normalised title (see ``identity.paper_id``), so one paper found in
 several files is stored once and lists every file as a source. When two files hold different
 text for one paper (a listing abstract and the full PDF), the longer text is kept.
+
+A reader thread hashes, reads and chunks the next files while the main thread embeds and
+writes the current one (the model releases the GIL), so ingest costs little beyond embedding.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -20,9 +25,10 @@ from . import iter_sources, paper_id, read_file
 if TYPE_CHECKING:
     from ..chunking import Chunker
     from ..embedding import Embedder
-    from ..store import Store
+    from ..store import FileRecord, Store
 
 EMBED_SLICE = 64  # chunks embedded between progress updates
+READ_AHEAD = 2  # files read and chunked ahead of the one being embedded
 
 
 class Progress(Protocol):
@@ -37,6 +43,19 @@ class _Silent:
     def start(self, files: int) -> None: ...
     def file_done(self, path: str, status: str) -> None: ...
     def chunks_done(self, n: int) -> None: ...
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """One source file after the reader thread: hashed, and read and chunked if it changed."""
+
+    src: Path
+    path: str
+    digest: str = ""
+    docs: list[tuple[str, PaperDoc, list[Chunk]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    read: bool = False
+    failure: FileFailure | None = None
 
 
 @dataclass(slots=True)
@@ -97,85 +116,118 @@ class Ingestor:
         progress.start(len(sources))
         records = self.store.file_records()
         known = self.store.papers_meta()
-        for src in sources:
-            if isinstance(src, FileFailure):
-                report.failed.append(src)
-                progress.file_done(src.path, "failed")
-                continue
-            status = self._one_file(src, records, known, report, progress)
-            progress.file_done(str(src), status)
+        for item in self._loaded(sources, records):
+            status = self._one_file(item, records, known, report, progress)
+            progress.file_done(item.failure.path if item.failure else str(item.src), status)
         if self._began:
             self.store.sync_keyword_index(force=True)
         report.papers_total = len(self.store.papers_meta())
         report.chunks_total = self.store.count_chunks()
         return report
 
+    # -- reader thread -------------------------------------------------------------------------
+    def _loaded(self, sources: list[Path | FileFailure], records: dict[str, FileRecord]):
+        """Loaded files in order, READ_AHEAD of them prepared on a reader thread."""
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
+            ahead: deque[Future[_Loaded]] = deque()
+            queue = iter(sources)
+            for src in queue:
+                ahead.append(pool.submit(self._load, src, records))
+                if len(ahead) > READ_AHEAD:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+
+    def _load(self, src: Path | FileFailure, records: dict[str, FileRecord], force: bool = False
+              ) -> _Loaded:
+        if isinstance(src, FileFailure):
+            return _Loaded(Path(src.path), src.path, failure=src)
+        item = _Loaded(src, str(src.resolve()))
+        try:
+            size = src.stat().st_size
+            if size > self.max_bytes:
+                limit = self.max_bytes / 1e6
+                reason = f"file too large ({size / 1e6:.1f} MB > limit {limit:g} MB)"
+                raise IngestError(str(src), reason)
+            item.digest = file_sha256(src)
+            record = records.get(item.path)
+            if record and record.sha256 == item.digest and not force:
+                return item  # probably unchanged: the main thread decides
+            result = read_file(src, max_bytes=self.max_bytes)
+        except IngestError as exc:
+            item.failure = FileFailure(str(src), exc.reason)
+            return item
+        except OSError as exc:
+            item.failure = FileFailure(str(src), exc.strerror or str(exc))
+            return item
+        item.read = True
+        item.warnings = result.warnings
+        for doc in result.papers:
+            doc.source = item.path
+            pid = paper_id(doc)
+            item.docs.append((pid, doc, self.chunker.chunk(pid, doc)))
+        return item
+
+    # -- main thread ---------------------------------------------------------------------------
     def _begin(self) -> None:
         if not self._began:
             self.store.begin_write()
             self._began = True
 
-    def _one_file(self, src: Path, records, known, report: IngestReport, progress) -> str:
-        path = str(src.resolve())
-        try:
-            size = src.stat().st_size
-            if size > self.max_bytes:
-                limit = self.max_bytes / 1e6
-                reason = f"file too large ({size / 1e6:g} MB > limit {limit:g} MB)"
-                raise IngestError(str(src), reason)
-            digest = file_sha256(src)
-            record = records.get(path)
-            if record and record.sha256 == digest and all(p in known for p in record.paper_ids):
-                report.unchanged.append(str(src))
+    def _one_file(self, item: _Loaded, records, known, report: IngestReport, progress) -> str:
+        if item.failure:
+            report.failed.append(item.failure)
+            return "failed"
+        record = records.get(item.path)
+        if not item.read:
+            if all(p in known for p in record.paper_ids):
+                report.unchanged.append(str(item.src))
                 return "unchanged"
-            result = read_file(src, max_bytes=self.max_bytes)
-        except IngestError as exc:
-            report.failed.append(FileFailure(str(src), exc.reason))
-            return "failed"
-        except OSError as exc:
-            report.failed.append(FileFailure(str(src), exc.strerror or str(exc)))
-            return "failed"
-        report.warnings.extend(result.warnings)
-        for doc in result.papers:
-            doc.source = path
-        pids = self._store_papers(path, result.papers, known, report, progress)
+            item = self._load(item.src, records, force=True)  # papers went missing: redo
+            if item.failure:
+                report.failed.append(item.failure)
+                return "failed"
+        report.warnings.extend(item.warnings)
+        pids = self._store_papers(item, known, report, progress)
         old = set(record.paper_ids) if record else set()
         for gone in old - set(pids):
-            self._drop_source(gone, path, known)
+            self._drop_source(gone, item.path, known)
         from ..store import FileRecord
 
         self._begin()
-        self.store.put_file(FileRecord(path, digest, pids))
-        records[path] = FileRecord(path, digest, pids)
-        (report.updated if record else report.added).append(str(src))
+        records[item.path] = FileRecord(item.path, item.digest, pids)
+        self.store.put_file(records[item.path])
+        (report.updated if record else report.added).append(str(item.src))
         return "updated" if record else "added"
 
-    def _store_papers(self, path: str, docs: list[PaperDoc], known, report, progress) -> list[str]:
-        """Plan, embed and write this file's papers; returns their ids in file order."""
+    def _store_papers(self, item: _Loaded, known, report, progress) -> list[str]:
+        """Decide, embed and write this file's papers; returns their ids in file order."""
+        path = item.path
         pids: list[str] = []
         planned: list[_Planned] = []
-        for doc in docs:
-            pid = paper_id(doc)
+        new_sources: dict[str, list[str]] = {}
+        for pid, doc, chunks in item.docs:
             if pid in pids:
                 continue
-            pids.append(pid)
             existing = known.get(pid)
             sources = json.loads(existing["sources"]) if existing else []
             if path not in sources:
                 sources.append(path)
             if existing and not self._text_wins(doc, existing, path):
+                pids.append(pid)
                 if sources != json.loads(existing["sources"]):
-                    self._begin()
-                    self.store.set_sources(pid, sources)
+                    new_sources[pid] = sources
                     existing["sources"] = json.dumps(sources)
                 continue
-            chunks = self.chunker.chunk(pid, doc)
             if not chunks:
                 report.warnings.append(f"{path}: '{doc.title[:60]}' has no text; skipped")
-                pids.remove(pid)
                 continue
+            pids.append(pid)
             meta = paper_meta(pid, doc, sources, len(chunks))
             planned.append(_Planned(doc, meta, chunks, replace=existing is not None))
+        if new_sources:
+            self._begin()
+            self.store.set_sources(new_sources)
         self._embed_and_write(planned, report, progress, known)
         return pids
 
@@ -189,15 +241,14 @@ class Ingestor:
         return len(doc.text) > int(existing.get("text_len", 0))
 
     def _embed_and_write(self, planned: list[_Planned], report, progress, known) -> None:
+        import numpy as np
+
         from ..chunking import embed_text
 
         if not planned:
             return
         self._begin()
-        flat = [(p, c) for p in planned for c in p.chunks]
-        texts = [embed_text(p.doc.title, c.text) for p, c in flat]
-        import numpy as np
-
+        texts = [embed_text(p.doc.title, c.text) for p in planned for c in p.chunks]
         parts = []
         for start in range(0, len(texts), EMBED_SLICE):
             parts.append(self.embedder.embed(texts[start : start + EMBED_SLICE]))
@@ -217,10 +268,10 @@ class Ingestor:
         """Write a paper from saved text and metadata (reindex of a paper whose file is gone)."""
         chunks = self.chunker.chunk(pid, doc)
         if chunks:
-            full = {**meta, "id": pid, "chunks": len(chunks), "complete": True}
-            self._embed_and_write(
-                [_Planned(doc, full, chunks, replace=True)], IngestReport(), _Silent(), {}
-            )
+            full = {**meta, "id": pid, "chunks": len(chunks)}
+            full.pop("complete", None)
+            plan = _Planned(doc, full, chunks, replace=True)
+            self._embed_and_write([plan], IngestReport(), _Silent(), {})
 
     def _drop_source(self, pid: str, path: str, known) -> None:
         """A file no longer holds a paper: forget the source; drop the paper if it was the last."""
@@ -230,7 +281,7 @@ class Ingestor:
         sources = [s for s in json.loads(meta["sources"]) if s != path]
         self._begin()
         if sources:
-            self.store.set_sources(pid, sources)
+            self.store.set_sources({pid: sources})
             meta["sources"] = json.dumps(sources)
         else:
             self.store.delete_paper(pid)

@@ -1,0 +1,144 @@
+"""Retrieval: fusion, per-paper cap, scoping, which-papers, abstention, question kinds."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval import (
+    DEFAULT_MIN_RELEVANCE,
+    Retriever,
+    _fill,
+    _rrf,
+    focus_text,
+    question_kind,
+    short_names,
+)
+from assistant.types import Passage
+
+
+def _retriever(assistant, **changes) -> Retriever:
+    settings = assistant.settings.retrieval.model_copy(update=changes)
+    return Retriever(assistant.store, assistant.embedder, settings)
+
+
+def _paper(assistant, prefix: str) -> str:
+    return next(p.id for p in assistant.papers() if p.title.startswith(prefix))
+
+
+# --- pure functions ----------------------------------------------------------------------------
+def test_rrf_fuses_and_keeps_items_found_by_one_ranking_only():
+    fused = _rrf(["a", "b", "c"], ["d", "a"])
+    assert fused[0] == "a"  # found by both
+    assert set(fused) == {"a", "b", "c", "d"}
+    assert fused.index("d") < fused.index("c")  # rank 1 in one list beats rank 3
+
+
+def test_fill_caps_passages_per_paper():
+    ps = [Passage(f"{pid}:{i}", pid, pid, "t", None, None, 0.5) for pid in "ab" for i in range(2)]
+    assert [p.chunk_id for p in _fill([], ps, 2, 1)] == ["a:0", "b:0"]
+    assert [p.chunk_id for p in _fill([], ps, 4, 1)] == ["a:0", "b:0"]  # the cap holds
+    assert len(_fill([], ps, 4, 2)) == 4
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How much does GSM8K accuracy drop when the vector is subtracted?", "number"),
+    ("What range of speedups over baselines is reported?", "number"),
+    ("In the large batch regime, by how much does SOAP cut iterations?", "number"),
+    ("Which deep-learning library's syntax does TextGrad follow?", "fact"),
+    ("In what year was the chain rule introduced?", "fact"),
+    ("How does FRL aggregate the clients' rankings?", "method"),
+    ("Why can't linear RNNs solve parity, and what fixes it?", "method"),
+    ("When the model is distilled, what share of the benefit remains?", "number"),
+    ("Which papers in the library propose dataset distillation methods?", "topic"),
+    ("List papers about machine unlearning", "topic"),
+    ("Summarize the paper on PFGM++.", "summary"),
+    ("Give me a short summary of PaSa", "summary"),
+    ("How do Quad and MASS differ in how they select data?", "compare"),
+    ("Compare SOAP with Shampoo.", "compare"),
+])
+def test_question_kind(question, kind):
+    assert question_kind(question) == kind
+
+
+def test_focus_drops_the_describing_clause():
+    focus = focus_text("In the scheme where machines exchange single bytes, how does each machine "
+                       "reconstruct the perturbations?")
+    assert focus.startswith("how does each machine reconstruct")
+    assert "bytes" not in focus
+
+
+def test_short_names_come_from_title_heads():
+    names = short_names({"p1": "SOAP: Improving Shampoo", "p2": "A title without a colon",
+                         "p3": "LLM+P: Planning"})
+    assert names == {"SOAP": "p1", "LLM+P": "p3"}
+
+
+# --- on the sample library ---------------------------------------------------------------------
+def test_fusion_brings_in_a_keyword_only_match(sample_library):
+    """With few dense candidates, an exact rare term is found by BM25 alone and still ranked."""
+    a = sample_library
+    question = "Dentex quadrant enumeration annotations"
+    r = _retriever(a, candidates=5, top_k=10, per_paper=10)
+    r.retrieve("warm up")  # loads the keyword index
+    vector = a.embedder.embed([question])[0].tolist()
+    dense = {p.chunk_id for p in a.store.dense_search(vector, 5)}
+    keyword = [cid for cid, _ in a.store.keyword.search(question, 5)]
+    only_keyword = [cid for cid in keyword if cid not in dense]
+    assert only_keyword, "the test needs a chunk that dense search misses"
+    got = [p.chunk_id for p in r.retrieve(question).passages]
+    assert only_keyword[0] in got
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_per_paper_cap_holds(sample_library, cap):
+    """Even when one long PDF dominates the candidates."""
+    r = _retriever(sample_library, per_paper=cap, top_k=8)
+    for question in ["How does PaSa use reinforcement learning to search for academic papers?",
+                     "How do linear attention models compare with softmax attention?"]:
+        papers = [p.paper_id for p in r.retrieve(question).passages]
+        assert papers and max(papers.count(pid) for pid in papers) <= cap
+
+
+def test_scoping_by_paper_id(sample_library):
+    pid = _paper(sample_library, "SOAP:")
+    result = _retriever(sample_library).retrieve("What does the optimizer improve?",
+                                                 paper_ids=[pid])
+    assert result.passages
+    assert {p.paper_id for p in result.passages} == {pid}
+    assert not result.abstain  # the user named the paper
+
+
+def test_which_papers_lists_several_distinct_papers(sample_library):
+    result = _retriever(sample_library).retrieve(
+        "Which papers in the library study speculative decoding to speed up sampling from "
+        "language models?")
+    assert result.kind == "topic"
+    titles = [t for _, t, _ in result.papers]
+    assert len(set(titles)) == len(titles) >= 2
+    assert any(t.startswith("SpecTr") for t in titles)
+    assert any(t.startswith("Towards Optimal Multi-draft") for t in titles)
+    cited = {p.paper_id for p in result.passages}
+    assert {pid for pid, _, _ in result.papers} <= cited  # every listed paper has a passage
+
+
+def test_abstains_on_an_off_topic_question(sample_library):
+    r = _retriever(sample_library)
+    off = r.retrieve("What caused the decline of the Carolingian Empire in the ninth century?")
+    assert off.abstain and off.relevance < DEFAULT_MIN_RELEVANCE
+    assert len(off.papers) == 3  # the nearest papers, for the abstention text
+    on = r.retrieve("What PSNR does ColorGS reach on endoscopic surgery videos?")
+    assert not on.abstain and on.relevance > off.relevance
+    assert on.papers[0][1].startswith("ColorGS")
+
+
+def test_scores_are_relevances_and_retrieval_is_fast(sample_library):
+    import time
+
+    r = _retriever(sample_library)
+    r.retrieve("warm up")
+    start = time.perf_counter()
+    result = r.retrieve("How does FRL restrict what clients send to the server?")
+    elapsed = time.perf_counter() - start
+    assert all(0.0 <= p.score <= 1.2 for p in result.passages)
+    assert result.passages[0].paper_id == result.papers[0][0]
+    assert elapsed < 1.0  # ~20 ms warm on two cores; generous for loaded CI machines
