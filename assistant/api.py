@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .paths import default_store
-from .types import IngestReport, Paper
+from .types import Answer, IngestReport, Paper
 
 if TYPE_CHECKING:
     from .chunking import Chunker
     from .embedding import OnnxMiniLM, OpenAIEmbedder
     from .ingest.pipeline import Progress
+    from .reading import Reader
     from .store import Store
 
 
@@ -123,8 +125,52 @@ class Assistant:
             self.__dict__.pop("store", None)
         return report
 
+    # -- questions -----------------------------------------------------------------------------
+    @cached_property
+    def reader(self) -> Reader:
+        from .reading import Reader
+
+        return Reader(self.store, self.embedder, self.settings)
+
+    def engine_name(self, llm: str | None = None) -> str:
+        """The engine a call will use: ``llm``, else this object's or the configured one."""
+        from .engines import choose_engine
+
+        return choose_engine(self.settings.llm, llm)
+
+    def _scope(self, papers: list[str] | None) -> list[str] | None:
+        return [self.paper(ref).id for ref in papers] if papers else None
+
+    def ask(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
+            ) -> Answer:
+        """A cited answer from the library (or an abstention). ``papers``: REFs to scope to."""
+        return self.reader.ask(question, self.engine_name(llm), self._scope(papers))
+
+    def stream(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
+               ) -> Iterator[str | Answer]:
+        """Text pieces as they are generated, then the final checked Answer."""
+        return self.reader.stream(question, self.engine_name(llm), self._scope(papers))
+
+    async def aask(self, question: str, *, papers: list[str] | None = None,
+                   llm: str | None = None) -> Answer:
+        """Async twin of :meth:`ask`."""
+        answer = None
+        async for event in self.astream(question, papers=papers, llm=llm):
+            answer = event
+        assert isinstance(answer, Answer)
+        return answer
+
+    async def astream(self, question: str, *, papers: list[str] | None = None,
+                      llm: str | None = None) -> AsyncIterator[str | Answer]:
+        """Async twin of :meth:`stream`."""
+        import asyncio
+
+        scope = await asyncio.to_thread(self._scope, papers)
+        async for event in self.reader.astream(question, self.engine_name(llm), scope):
+            yield event
+
     def close(self) -> None:
         """Release the engines (the local model server, if started)."""
-        engine = self.__dict__.get("_engine")
-        if engine is not None and hasattr(engine, "close"):
-            engine.close()
+        reader = self.__dict__.get("reader")
+        if reader is not None:
+            reader.close()

@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("remove", parents=[common], help="remove a paper")
     s.add_argument("ref", metavar="REF")
     sub.add_parser("reindex", parents=[common], help="rebuild with the current model settings")
+    s = sub.add_parser("ask", parents=[common], help="ask a question; cited answer")
+    s.add_argument("question", metavar="QUESTION")
+    s.add_argument("--paper", action="append", metavar="REF", help="only these papers (repeat)")
+    s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer engine")
+    s = sub.add_parser("eval", parents=[common], help="run a question file, print figures")
+    s.add_argument("questions", metavar="QUESTIONS.json")
+    s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer engine")
     s = sub.add_parser("chat", parents=[common], help="the terminal app (default)")
     s.add_argument("--ingest-if-empty", metavar="PATH", help="ingest PATH first if empty")
     return p
@@ -174,6 +181,38 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
+def cmd_ask(a: Assistant, args: argparse.Namespace) -> int:
+    from .cli_answer import print_answer, stream_answer
+
+    engine = a.engine_name(args.llm)
+    if args.json:
+        _print_json(a.ask(args.question, papers=args.paper, llm=engine).to_json())
+        return EXIT_OK
+    answer = stream_answer(a, args.question, args.paper, engine)
+    print_answer(answer, a.reader.describe(engine))
+    return EXIT_OK
+
+
+def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+
+    try:
+        questions = json.loads(open(args.questions, encoding="utf-8").read())
+    except (OSError, ValueError) as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(f"{args.questions}: cannot read questions: {exc}") from None
+    engine = a.engine_name(args.llm)
+    a.ask("warm up", llm=engine)  # load the model and indexes outside the timings
+    result = evaluate(lambda q: a.ask(q, llm=engine), questions)
+    if args.json:
+        _print_json({"engine": engine, **result.to_json()})
+    else:
+        print(f"engine: {engine}")
+        print(result.report())
+    return EXIT_OK
+
+
 def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:
     seed = getattr(args, "ingest_if_empty", None)
     if seed and not a.papers():
@@ -195,5 +234,7 @@ COMMANDS = {
     "show": cmd_show,
     "remove": cmd_remove,
     "reindex": cmd_reindex,
+    "ask": cmd_ask,
+    "eval": cmd_eval,
     "chat": cmd_chat,
 }
