@@ -197,7 +197,9 @@ def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
     from .evaluate import evaluate
 
     try:
-        questions = json.loads(open(args.questions, encoding="utf-8").read())
+        from pathlib import Path
+
+        questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         from .errors import ConfigError
 
