@@ -26,8 +26,9 @@ test: install
 	$(VENV)/bin/pytest -q
 
 bench: install
-	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/ingest.py
+	$(PY) benchmarks/ask.py --local
 
 clean:
 	rm -rf $(VENV) store/chroma store/*.db

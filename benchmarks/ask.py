@@ -1,0 +1,92 @@
+"""Warm ask() latency on the sample library (goal: extractive p50 <= 150 ms), and the local
+engine's time to first token and tokens/s.
+
+    .venv/bin/python benchmarks/ask.py [--store DIR] [--local]
+
+Without --store the sample library is ingested into a temporary folder first. The baseline
+printed beside ask() is the query embedding alone, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Answer, Assistant  # noqa: E402
+
+QUESTIONS = json.loads((ROOT / "tests/data/dev_questions.json").read_text())
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_extractive(a: Assistant, rounds: int = 3) -> None:
+    a.ask("warm up")
+    asks, embeds = [], []
+    for _ in range(rounds):
+        for item in QUESTIONS:
+            t = time.perf_counter()
+            a.embedder.embed([item["question"]])
+            embeds.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            a.ask(item["question"])
+            asks.append((time.perf_counter() - t) * 1000)
+    print(f"ask() warm, extractive, {len(asks)} calls: p50 {statistics.median(asks):.1f} ms, "
+          f"p95 {pct(asks, 0.95):.1f} ms (goal p50 <= 150 ms)")
+    print(f"  baseline, query embedding alone: p50 {statistics.median(embeds):.1f} ms "
+          f"-> ask is {statistics.median(asks) / statistics.median(embeds):.1f}x the embedding")
+
+
+def bench_local(a: Assistant, questions: int = 5) -> None:
+    first_tokens, rates = [], []
+    for item in QUESTIONS[:questions]:
+        t = time.perf_counter()
+        first = None
+        pieces = 0
+        for event in a.stream(item["question"], llm="local"):
+            if isinstance(event, Answer):
+                break
+            pieces += 1
+            first = first or time.perf_counter()
+        end = time.perf_counter()
+        if first is None:
+            continue
+        first_tokens.append(first - t)
+        if pieces > 1 and end > first:
+            rates.append((pieces - 1) / (end - first))
+    print(f"local engine (SmolLM2-135M, 3 passages), {len(first_tokens)} questions: "
+          f"time to first token p50 {statistics.median(first_tokens):.2f} s "
+          f"(retrieval included; first call starts the server), "
+          f"{statistics.median(rates):.0f} tokens/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--store")
+    parser.add_argument("--local", action="store_true", help="also measure the local engine")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = args.store or str(Path(tmp) / "store")
+        a = Assistant(store=store)
+        if not a.papers():
+            a.ingest([ROOT / "examples" / "papers"])
+        bench_extractive(a)
+        if args.local:
+            bench_local(a)
+        a.close()
+
+
+if __name__ == "__main__":
+    main()
