@@ -68,10 +68,11 @@ class Assistant:
         return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
 
     def _write_lock(self):
-        """One writer per embedded store; a second waits, saying why."""
+        """One writer per store (a server store: per machine); a second waits, saying why."""
         from .locking import store_lock
+        from .store import lock_folder
 
-        return store_lock(self.store_dir if not self.settings.store.url else None)
+        return store_lock(lock_folder(self.settings, self.store_dir))
 
     # -- library -----------------------------------------------------------------------------
     def ingest(
@@ -87,6 +88,7 @@ class Assistant:
         from .ingest.pipeline import Ingestor
 
         max_bytes = int(self.settings.store.max_file_mb * 1e6)
+        self.store.recover()  # a writer cleans up what an interrupted one left
         return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(paths, progress)
 
     def papers(self) -> list[Paper]:
@@ -117,9 +119,12 @@ class Assistant:
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
         """Rebuild the library with the current embedding and chunk settings."""
+        from .locking import data_lock
         from .reindex import reindex
+        from .store import lock_folder
 
-        with self._write_lock():
+        # Readers wait for the whole rebuild: it drops and recreates the collections.
+        with self._write_lock(), data_lock(lock_folder(self.settings, self.store_dir)).exclusive():
             self.__dict__.pop("store", None)
             report = reindex(self, progress)
             self.__dict__.pop("store", None)
@@ -144,12 +149,24 @@ class Assistant:
     def ask(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
             ) -> Answer:
         """A cited answer from the library (or an abstention). ``papers``: REFs to scope to."""
-        return self.reader.ask(question, self.engine_name(llm), self._scope(papers))
+        engine, scope = self.engine_name(llm), self._scope(papers)
+        return self._summary(question, engine, scope) or self.reader.ask(question, engine, scope)
 
     def stream(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
                ) -> Iterator[str | Answer]:
         """Text pieces as they are generated, then the final checked Answer."""
-        return self.reader.stream(question, self.engine_name(llm), self._scope(papers))
+        engine, scope = self.engine_name(llm), self._scope(papers)
+        summary = self._summary(question, engine, scope)
+        if summary is not None:
+            return iter([summary.text, summary])
+        return self.reader.stream(question, engine, scope)
+
+    def _summary(self, question: str, engine: str, scope: list[str] | None) -> Answer | None:
+        """A summary request ("Summarize the paper on ...") is answered with the full summary
+        of the paper retrieval ranks first; None for any other question."""
+        from .summarize import summary_for_question
+
+        return summary_for_question(self, question, engine, scope)
 
     async def aask(self, question: str, *, papers: list[str] | None = None,
                    llm: str | None = None) -> Answer:
@@ -166,8 +183,33 @@ class Assistant:
         import asyncio
 
         scope = await asyncio.to_thread(self._scope, papers)
-        async for event in self.reader.astream(question, self.engine_name(llm), scope):
+        engine = self.engine_name(llm)
+        summary = await asyncio.to_thread(self._summary, question, engine, scope)
+        if summary is not None:
+            yield summary.text
+            yield summary
+            return
+        async for event in self.reader.astream(question, engine, scope):
             yield event
+
+    # -- summaries and comparisons ------------------------------------------------------------
+    def summarize(self, ref: str, *, length: str = "short", topic: bool = False,
+                  llm: str | None = None) -> Answer:
+        """A structured, cited summary of the paper ``ref`` names (TL;DR, problem, approach,
+        key results, limitations; ``length`` short or long), or with ``topic`` (or when ``ref``
+        names no single paper) a cited synthesis across the papers on that topic."""
+        from .summarize import summarize
+
+        return summarize(self, ref, engine=self.engine_name(llm), length=length, topic=topic)
+
+    def compare(self, refs: list[str], *, aspects: list[str] | None = None,
+                llm: str | None = None) -> Answer:
+        """Compare 2-5 papers: a cited table papers x aspects (``Answer.table``) and a short
+        cited contrast. Default aspects: problem, approach, data/benchmarks, results,
+        limitations."""
+        from .compare import compare
+
+        return compare(self, refs, engine=self.engine_name(llm), aspects=aspects)
 
     def close(self) -> None:
         """Release the engines (the local model server, if started)."""

@@ -32,6 +32,8 @@ def _global_options(suppress: bool) -> argparse.ArgumentParser:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .cli_reading import add_export_options, add_reading_commands
+
     common = _global_options(suppress=True)
     p = argparse.ArgumentParser(
         prog="assistant",
@@ -54,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("question", metavar="QUESTION")
     s.add_argument("--paper", action="append", metavar="REF", help="only these papers (repeat)")
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer engine")
+    add_export_options(s)
+    add_reading_commands(sub, common)
     s = sub.add_parser("eval", parents=[common], help="run a question file, print figures")
     s.add_argument("questions", metavar="QUESTIONS.json")
     s.add_argument("--llm", choices=["extractive", "local", "openai"], help="answer engine")
@@ -183,13 +187,16 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
 
 def cmd_ask(a: Assistant, args: argparse.Namespace) -> int:
     from .cli_answer import print_answer, stream_answer
+    from .cli_reading import write_exports
 
     engine = a.engine_name(args.llm)
     if args.json:
-        _print_json(a.ask(args.question, papers=args.paper, llm=engine).to_json())
-        return EXIT_OK
-    answer = stream_answer(a, args.question, args.paper, engine)
-    print_answer(answer, a.reader.describe(engine))
+        answer = a.ask(args.question, papers=args.paper, llm=engine)
+        _print_json(answer.to_json())
+    else:
+        answer = stream_answer(a, args.question, args.paper, engine)
+        print_answer(answer, a.reader.describe(engine))
+    write_exports(a, answer, args, args.question)
     return EXIT_OK
 
 
@@ -217,17 +224,21 @@ def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
 
 def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:
     seed = getattr(args, "ingest_if_empty", None)
-    if seed and not a.papers():
-        print(f"The library is empty: ingesting {seed} first.", file=sys.stderr)
-        code = cmd_ingest(a, argparse.Namespace(paths=[seed], json=False))
-        if code == EXIT_FAILED:
-            return code
     try:
         from .tui.app import run_app
     except ImportError:
         print("The terminal app is not built yet; use `assistant papers` / `assistant --help`.")
         return EXIT_OK
-    return run_app(a)
+    # The app paints first, then opens the store and ingests ``seed`` (with a progress bar)
+    # if the library is empty.
+    return run_app(a, ingest_if_empty=seed)
+
+
+def _reading(name: str, a: Assistant, args: argparse.Namespace) -> int:
+    """summarize / compare live in cli_reading."""
+    from . import cli_reading
+
+    return getattr(cli_reading, name)(a, args)
 
 
 COMMANDS = {
@@ -237,6 +248,8 @@ COMMANDS = {
     "remove": cmd_remove,
     "reindex": cmd_reindex,
     "ask": cmd_ask,
+    "summarize": lambda a, args: _reading("cmd_summarize", a, args),
+    "compare": lambda a, args: _reading("cmd_compare", a, args),
     "eval": cmd_eval,
     "chat": cmd_chat,
 }

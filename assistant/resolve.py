@@ -7,7 +7,7 @@ from pathlib import Path
 from .errors import RefError
 from .types import Paper
 
-FUZZY_MIN = 85  # rapidfuzz WRatio for a fuzzy title match to count
+FUZZY_MIN = 85  # _title_score for a fuzzy title match to count
 SUGGEST_MIN = 50
 
 
