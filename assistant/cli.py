@@ -226,9 +226,9 @@ def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:
     seed = getattr(args, "ingest_if_empty", None)
     try:
         from .tui.app import run_app
-    except ImportError:
-        print("The terminal app is not built yet; use `assistant papers` / `assistant --help`.")
-        return EXIT_OK
+    except ImportError as exc:  # a broken install (textual missing): say so, exit non-zero
+        _error(f"the terminal app cannot start: {exc}")
+        return EXIT_FAILED
     # The app paints first, then opens the store and ingests ``seed`` (with a progress bar)
     # if the library is empty.
     return run_app(a, ingest_if_empty=seed)

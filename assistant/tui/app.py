@@ -1,0 +1,425 @@
+"""The chat app: screens over one :class:`~assistant.api.Assistant`.
+
+The first screen paints before anything heavy happens: the store, the embedding model and the
+answer engine load in a worker thread afterwards (``ready`` says when). Every call into the
+library runs in a worker, so typing never waits. Errors from workers go through one handler
+(:meth:`PaperApp.report_error`) and become notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+from textual.worker import Worker, WorkerState
+
+from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
+from ..history import History
+from ..paths import history_db
+from ..types import IngestReport, Paper
+from .palette import PaperCommands
+from .render import short_title
+from .state import IngestState, LibraryInfo
+
+if TYPE_CHECKING:
+    from ..api import Assistant
+    from .screens.chat import ChatScreen
+
+NAV = Binding.Group("Screens")
+
+
+def _settle_memory() -> None:
+    """Collect once, then exempt everything loaded so far from future collections.
+
+    The store, the model and the engines leave ~300k long-lived objects; a full collection
+    over them takes 200-300 ms and would otherwise land in the middle of a streaming answer
+    every second or so (measured: benchmarks/tui_first_paint.py).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class _UIProgress:
+    """The ingest pipeline's Progress, forwarded from the worker thread to the app."""
+
+    def __init__(self, app: PaperApp) -> None:
+        self.app = app
+
+    def _update(self, **changes: Any) -> None:
+        def apply() -> None:
+            if self.app.ingest is not None:
+                state = self.app.ingest
+                if "chunks" in changes:
+                    changes["chunks"] += state.chunks
+                self.app.ingest = replace(state, **changes)
+
+        self.app.call_from_thread(apply)
+
+    def start(self, files: int) -> None:
+        self._update(files=files)
+
+    def file_done(self, path: str, status: str) -> None:
+        state = self.app.ingest
+        done = (state.done if state else 0) + 1
+        self._update(done=done, current=f"{os.path.basename(path)} {status}")
+
+    def chunks_done(self, n: int) -> None:
+        self._update(chunks=n)
+
+
+class PaperApp(App[int]):
+    """Chat with a paper library: cited answers, sources, library, history."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Paper Assistant"
+    COMMANDS = App.COMMANDS | {PaperCommands}
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "show_chat", "Chat", id="chat", group=NAV),
+        Binding("f3", "show_library", "Library", id="library", group=NAV),
+        Binding("f4", "show_sessions", "History", id="history", group=NAV),
+        Binding("ctrl+p", "command_palette", "Commands", id="command-palette",
+                priority=True),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    papers: var[tuple[Paper, ...]] = var(())
+    """The library, by title (empty until loaded)."""
+    scope: var[tuple[str, ...]] = var(())
+    """Ids of the papers the next questions are limited to (empty: all)."""
+    engine: var[str] = var("extractive")
+    """The answer engine in use."""
+    engine_label: var[str] = var("extractive")
+    """How the header names the engine."""
+    library: var[LibraryInfo] = var(LibraryInfo())
+    """Library size for the header."""
+    ingest: var[IngestState | None] = var(None)
+    """The running ingest, if any."""
+
+    def __init__(
+        self,
+        assistant: Assistant,
+        *,
+        ingest_if_empty: str | None = None,
+        history: History | None = None,
+    ) -> None:
+        super().__init__()
+        self.assistant = assistant
+        self.seed = ingest_if_empty
+        self.history = history or History(history_db(assistant.store_dir))
+        self.session_id: int | None = None
+        self.load_error: AssistantError | None = None
+        self._loaded_event: asyncio.Event | None = None
+        engine = assistant.engine_name()
+        self.set_reactive(PaperApp.engine, engine)
+        self.set_reactive(PaperApp.engine_label, engine)
+
+    # -- start-up ----------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._loaded_event = asyncio.Event()
+        ui = self.assistant.settings.ui
+        if ui.theme in self.available_themes:
+            self.theme = ui.theme
+        else:
+            self.notify(f"unknown theme {ui.theme!r} in [ui] theme; using {self.theme}",
+                        severity="warning", markup=False)
+        self._apply_keymap(ui.keys)
+        self.call_after_refresh(self._start_loading)
+
+    def _apply_keymap(self, keys: dict[str, str]) -> None:
+        from .keys import binding_ids
+
+        known = binding_ids()
+        unknown = sorted(k for k in keys if k not in known)
+        if unknown:
+            self.notify(f"[ui] keys: unknown binding ids {', '.join(unknown)} "
+                        f"(see F1 for the ids)", severity="warning", markup=False)
+        self.set_keymap({k: v for k, v in keys.items() if k in known})
+
+    def _start_loading(self) -> None:
+        self.run_worker(self._load, thread=True, name="load", group="load",
+                        exit_on_error=False)
+
+    def _load(self) -> None:
+        """(worker thread) Open the store, ingest the seed if empty, warm the engine."""
+        a = self.assistant
+        try:
+            papers = a.papers()
+            self.call_from_thread(self._set_papers, papers)
+            if not papers and self.seed:
+                self.call_from_thread(self.notify, f"The library is empty: ingesting {self.seed}",
+                                      markup=False)
+                self._ingest_blocking([self.seed])
+                papers = a.papers()
+            label = self._describe(self.engine)
+            self.call_from_thread(setattr, self, "engine_label", label)
+            if papers:
+                a.ask("warm up", llm="extractive")  # embedding model and indexes, off the UI
+            _settle_memory()
+        except Exception as exc:
+            self.load_error = exc if isinstance(exc, AssistantError) else StoreError(
+                f"could not open the library: {type(exc).__name__}: {exc}")
+            self.call_from_thread(self._loaded, str(self.load_error))
+            raise
+        self.call_from_thread(self._loaded, "")
+
+    def _describe(self, engine: str) -> str:
+        """(worker thread) Build the engine and return a short name for the header, e.g.
+        ``openai (gpt-4o-mini)``. The engine's client library is imported here, off the event
+        loop: the async client would import it on first use (~1.5 s) and freeze the UI."""
+        description = self.assistant.reader.describe(engine)
+        if engine in ("openai", "local"):
+            for module in ("openai", "openai.resources.chat"):
+                importlib.import_module(module)
+        if engine == "extractive":
+            return "extractive"
+        name, _, rest = description.partition(":")
+        model = rest.split("@")[0].strip()
+        return f"{name} ({model})" if model else name
+
+    def _loaded(self, error: str) -> None:
+        self.library = replace(self.library, loaded=True, error=error)
+        if self._loaded_event is not None:
+            self._loaded_event.set()
+
+    def _set_papers(self, papers: Iterable[Paper]) -> None:
+        papers = tuple(papers)
+        self.papers = papers
+        known = {p.id for p in papers}
+        if any(pid not in known for pid in self.scope):
+            self.scope = tuple(pid for pid in self.scope if pid in known)
+        self.library = replace(self.library, papers=len(papers),
+                               chunks=sum(p.chunks for p in papers))
+
+    async def wait_ready(self) -> None:
+        """Wait for the library to load; raise its error if it could not."""
+        if self._loaded_event is not None:
+            await self._loaded_event.wait()
+        if self.load_error is not None:
+            raise self.load_error
+
+    @property
+    def is_ready(self) -> bool:
+        return self._loaded_event is not None and self._loaded_event.is_set()
+
+    # -- header ------------------------------------------------------------------------------------
+    def _update_sub_title(self) -> None:
+        info = self.library
+        if info.error:
+            size = "library unavailable"
+        elif not info.loaded and not info.papers:
+            size = "opening the library…"
+        else:
+            size = f"{info.papers} papers · {info.chunks} chunks"
+        self.sub_title = f"{self.engine_label} · {size}"
+
+    def watch_library(self) -> None:
+        self._update_sub_title()
+
+    def watch_engine_label(self) -> None:
+        self._update_sub_title()
+
+    # -- scope -------------------------------------------------------------------------------------
+    def scoped_papers(self) -> list[Paper]:
+        """The papers in scope, in library order."""
+        chosen = set(self.scope)
+        return [p for p in self.papers if p.id in chosen]
+
+    def toggle_scope(self, paper_id: str) -> bool:
+        """Add a paper to the scope or take it out; True if it is now in."""
+        if paper_id in self.scope:
+            self.scope = tuple(p for p in self.scope if p != paper_id)
+            return False
+        self.scope = (*self.scope, paper_id)
+        return True
+
+    def clear_scope(self) -> None:
+        self.scope = ()
+
+    def titles(self) -> list[str]:
+        """Paper titles, for completion."""
+        return [p.title for p in self.papers]
+
+    # -- engine ------------------------------------------------------------------------------------
+    def switch_engine(self, name: str) -> None:
+        """Use another answer engine for the next questions (checked in a worker)."""
+        self.run_worker(partial(self._switch_engine, name), thread=True, group="engine",
+                        exclusive=True, exit_on_error=False)
+
+    def _switch_engine(self, name: str) -> None:
+        engine = self.assistant.engine_name(name)  # ConfigError for an unknown name
+        label = self._describe(engine)
+        description = self.assistant.reader.describe(engine)
+        gc.freeze()
+
+        def apply() -> None:
+            self.engine = engine
+            self.engine_label = label
+            self.notify(f"Engine: {description}", markup=False)
+
+        self.call_from_thread(apply)
+
+    # -- library changes ---------------------------------------------------------------------------
+    def start_ingest(self, paths: list[str]) -> bool:
+        """Ingest files or folders in a worker, with a progress bar; False if one runs."""
+        if self.ingest is not None:
+            self.notify("An ingest is already running.", severity="warning")
+            return False
+        missing = [p for p in paths if not Path(p).expanduser().exists()]
+        if missing:
+            self.notify(f"No such file or folder: {', '.join(missing)}", severity="error",
+                        markup=False)
+            return False
+        self.ingest = IngestState(tuple(paths))
+        self.run_worker(partial(self._ingest_worker, paths), thread=True, group="ingest",
+                        exit_on_error=False)
+        return True
+
+    def _ingest_worker(self, paths: list[str]) -> None:
+        self._ingest_blocking(paths)
+
+    def _ingest_blocking(self, paths: list[str]) -> IngestReport:
+        """(worker thread) Run the ingest, then refresh the library and report."""
+        self.call_from_thread(self._begin_ingest, paths)
+        try:
+            report = self.assistant.ingest(
+                [str(Path(p).expanduser()) for p in paths], progress=_UIProgress(self))
+        finally:
+            self.call_from_thread(setattr, self, "ingest", None)
+        papers = self.assistant.papers()
+        self.call_from_thread(self._set_papers, papers)
+        self.call_from_thread(self._report_ingest, report)
+        return report
+
+    def _begin_ingest(self, paths: list[str]) -> None:
+        if self.ingest is None:
+            self.ingest = IngestState(tuple(paths))
+
+    def _report_ingest(self, report: IngestReport) -> None:
+        done = (f"Added {len(report.added)}, updated {len(report.updated)}, unchanged "
+                f"{len(report.unchanged)} files: {report.papers_added} papers, "
+                f"{report.chunks_added} chunks. Library: {report.papers_total} papers.")
+        self.notify(done, title="Ingest finished", markup=False,
+                    severity="warning" if report.failed else "information")
+        for failure in report.failed[:5]:
+            self.notify(f"{failure.path}: {failure.error}", title="Could not ingest",
+                        severity="error", markup=False, timeout=10)
+        if len(report.failed) > 5:
+            self.notify(f"… and {len(report.failed) - 5} more files failed", severity="error")
+
+    def remove_paper(self, paper: Paper) -> None:
+        """Remove a paper (already confirmed) in a worker."""
+
+        def work() -> None:
+            removed = self.assistant.remove(paper.id)
+            papers = self.assistant.papers()
+            self.call_from_thread(self._set_papers, papers)
+            self.call_from_thread(self.notify, f"Removed “{short_title(removed.title, 60)}”",
+                                  markup=False)
+
+        self.run_worker(work, thread=True, group="remove", exit_on_error=False)
+
+    # -- errors ------------------------------------------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.report_error(event.worker.error)
+
+    def report_error(self, error: BaseException) -> None:
+        """The one place errors become user text: a notification; the UI stays usable."""
+        titles = {LLMError: "Answer engine error", RefError: "Paper not found",
+                  IngestError: "Ingest failed", StoreError: "Library error",
+                  ConfigError: "Configuration error"}
+        if isinstance(error, AssistantError):
+            title = next((t for cls, t in titles.items() if isinstance(error, cls)), "Error")
+            self.notify(str(error), title=title, severity="error", markup=False, timeout=10)
+        else:
+            self.log.error(error)
+            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+                        severity="error", markup=False, timeout=10)
+
+    # -- navigation --------------------------------------------------------------------------------
+    def get_default_screen(self) -> ChatScreen:
+        from .screens.chat import ChatScreen
+
+        return ChatScreen()
+
+    @property
+    def chat(self) -> ChatScreen:
+        """The chat screen (always at the bottom of the stack)."""
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def _show(self, name: str, factory: Any) -> None:
+        if not self.is_screen_installed(name):
+            self.install_screen(factory(), name)
+        target = self.get_screen(name)
+        if self.screen is target:
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(target)
+
+    def action_show_chat(self) -> None:
+        """Go to the chat."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.chat.focus_prompt()
+
+    def action_show_library(self, filter: str = "") -> None:
+        """Open the library (optionally with a filter)."""
+        from .screens.library import LibraryScreen
+
+        self._show("library", LibraryScreen)
+        if filter:
+            self.get_screen("library").set_filter(filter)  # type: ignore[attr-defined]
+
+    def action_show_sessions(self) -> None:
+        """Open the list of past conversations."""
+        from .screens.sessions import SessionsScreen
+
+        self._show("sessions", SessionsScreen)
+
+    def action_help(self) -> None:
+        """Show commands and key bindings."""
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_focus_prompt(self) -> None:
+        self.chat.focus_prompt()
+
+    def action_ingest_prompt(self) -> None:
+        """Ask for a path, then ingest it."""
+        from .screens.dialogs import PathPrompt
+
+        def done(path: str | None) -> None:
+            if path:
+                self.start_ingest([path])
+
+        self.push_screen(PathPrompt("Ingest a file or folder", "path to a PDF, text, "
+                                    "Markdown, HTML file or a folder"), done)
+
+
+def run_app(assistant: Assistant, ingest_if_empty: str | None = None) -> int:
+    """Run the chat app until the user quits; returns the exit code."""
+    app = PaperApp(assistant, ingest_if_empty=ingest_if_empty)
+    try:
+        app.run()
+    finally:
+        gc.enable()
+        assistant.close()
+    if app.return_code not in (None, 0):
+        print("The chat app stopped with an error.", file=sys.stderr)
+    return app.return_code or 0

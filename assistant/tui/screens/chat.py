@@ -1,0 +1,431 @@
+"""The chat: questions and slash commands in, streamed cited answers and their sources out."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Markdown, Static
+
+from ...errors import AssistantError, RefError
+from ...history import Exchange, to_markdown
+from ...types import Answer
+from ..commands import COMMANDS, ENGINES, CommandError, Parsed, parse
+from ..render import CITE_SCHEME, slug
+from ..widgets.exchange import ExchangeView
+from ..widgets.prompt import CompletionHints, PromptInput
+from ..widgets.sources import SourcesList
+from ..widgets.status import IngestBar, ScopeBar
+from .base import AppScreen
+
+if TYPE_CHECKING:
+    from ..app import PaperApp
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the user asked for: a question, a summary or a comparison."""
+
+    kind: str  # ask | summarize | compare
+    question: str = ""
+    refs: list[str] = field(default_factory=list)
+
+
+def _welcome() -> Content:
+    lines = [
+        Content.styled("Ask a question about your papers.", "bold"),
+        Content("Every claim in an answer carries a citation [n]; the sources pane on the right "
+                "shows each cited passage and whether it supports the claim "
+                "(✓ supported, ~ weak, ✗ unsupported). Click a citation, or press ctrl+o and "
+                "move through the sources, to read its passage."),
+        Content(""),
+        Content.styled("Commands", "bold"),
+    ]
+    lines += [Content.assemble((f"  {c.usage:<24}", "$accent"), c.help) for c in COMMANDS]
+    lines += [Content(""), Content.styled(
+        "F3 opens the library (choose papers to ask about), F4 the history, ctrl+p the "
+        "command palette, F1 the help.", "dim")]
+    return Content("\n").join(lines)
+
+
+class ChatScreen(AppScreen):
+    """Conversation on the left, sources of the selected answer on the right, input below."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
+        Binding("ctrl+o", "focus_sources", "Sources", id="sources"),
+        Binding("ctrl+s", "export", "Export", id="export"),
+    ]
+
+    busy: reactive[bool] = reactive(False, bindings=True)
+    """An answer is being produced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: ExchangeView | None = None
+        self._follower: Timer | None = None
+
+    @property
+    def papp(self) -> PaperApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with VerticalScroll(id="conversation"):
+                yield Static(_welcome(), id="welcome")
+            with Vertical(id="sources-pane") as pane:
+                pane.border_title = "Sources"
+                yield Static(Content.styled("The passages an answer cites appear here.",
+                                            "dim italic"), id="sources-empty")
+                yield SourcesList()
+        yield IngestBar()
+        yield ScopeBar(id="scope")
+        yield CompletionHints(id="hints")
+        yield PromptInput(lambda: self.papp.titles())
+        yield Footer(show_command_palette=False)
+
+    def on_unmount(self) -> None:
+        gc.enable()  # never leave the collector paused (see watch_busy)
+
+    def on_mount(self) -> None:
+        self.query_one(CompletionHints).display = False
+        self.query_one(SourcesList).display = False
+        self.focus_prompt()
+
+    # -- helpers -----------------------------------------------------------------------------------
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def conversation(self) -> VerticalScroll:
+        return self.query_one("#conversation", VerticalScroll)
+
+    @property
+    def sources(self) -> SourcesList:
+        return self.query_one(SourcesList)
+
+    def focus_prompt(self) -> None:
+        """Put the cursor in the input."""
+        self.prompt.focus()
+
+    def prefill(self, text: str) -> None:
+        """Put ``text`` in the input (used by the command palette)."""
+        self.app.action_show_chat()  # type: ignore[attr-defined]
+        self.prompt.value = text
+        self.prompt.cursor_position = len(text)
+        self.focus_prompt()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return True if self.busy else None
+        return True
+
+    def on_prompt_input_completions(self, event: PromptInput.Completions) -> None:
+        self.query_one(CompletionHints).show(event.candidates, event.index)
+
+    # -- input -------------------------------------------------------------------------------------
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.prompt:
+            return
+        line = event.value.strip()
+        if not line:
+            return
+        if line.startswith("/"):
+            try:
+                parsed = parse(line)
+            except CommandError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            self.prompt.remember(line)
+            if parsed.command.name in ("summarize", "compare") and self._refuse_if_busy():
+                return
+            self.prompt.value = ""
+            self.run_command(parsed)
+            return
+        if self._refuse_if_busy():
+            return
+        self.prompt.remember(line)
+        self.prompt.value = ""
+        self.ask(line)
+
+    def _refuse_if_busy(self) -> bool:
+        if self.busy:
+            self.notify("An answer is still being written: esc cancels it.",
+                        severity="warning")
+        return self.busy
+
+    def run_command(self, parsed: Parsed) -> None:
+        """Do what a slash command says."""
+        app = self.papp
+        name, args = parsed.command.name, parsed.args
+        if name == "summarize":
+            self.summarize(args[0])
+        elif name == "compare":
+            self._start(Request("compare", refs=args))
+        elif name == "papers":
+            app.action_show_library(args[0] if args else "")
+        elif name == "ingest":
+            app.start_ingest(args)
+        elif name == "engine":
+            if args:
+                app.switch_engine(args[0])
+            else:
+                self.notify(f"Engine: {app.engine_label}. Others: {', '.join(ENGINES)} "
+                            "(/engine NAME)", markup=False)
+        elif name == "export":
+            self.action_export(args[0] if args else None)
+        elif name == "clear":
+            self.action_new_chat()
+        elif name == "help":
+            app.action_help()
+
+    # -- questions ---------------------------------------------------------------------------------
+    def ask(self, question: str) -> None:
+        """Answer a question (in a worker)."""
+        self._start(Request("ask", question=question))
+
+    def summarize(self, ref: str) -> None:
+        """Summarize one paper (in a worker)."""
+        self._start(Request("summarize", refs=[ref]))
+
+    def _start(self, request: Request) -> None:
+        self.busy = True
+        self._exchange(request)
+
+    @work(exclusive=True, group="answer", exit_on_error=False)
+    async def _exchange(self, request: Request) -> None:
+        """Run one exchange; errors are shown on it and reported by the app's one handler."""
+        app = self.papp
+        view: ExchangeView | None = None
+        engine = app.engine
+        scope = list(app.scope) if request.kind == "ask" else []
+        question = request.question
+        try:
+            if request.kind == "ask":  # show the question at once, even while loading
+                view = ExchangeView(question)
+                await self._mount_exchange(view)
+                view.start("searching the library" if app.is_ready else "opening the library")
+            await app.wait_ready()
+            a = app.assistant
+            refs = list(request.refs)
+            if request.kind == "summarize":
+                # A REF naming no paper is summarized as a topic across the library (the API's
+                # rule), so only look up the title to show.
+                try:
+                    paper = await asyncio.to_thread(a.paper, refs[0])
+                    refs, question = [paper.id], paper.title
+                except RefError:
+                    question = f"topic “{refs[0]}”"
+            elif request.kind == "compare":
+                papers = [await asyncio.to_thread(a.paper, ref) for ref in refs]
+                refs = [p.id for p in papers]
+                question = " · ".join(p.title for p in papers)
+            if view is None:
+                view = ExchangeView(question, kind=request.kind)
+                await self._mount_exchange(view)
+                view.start("reading")
+            else:
+                view.set_status("searching the library")
+            answer: Answer | None = None
+            if request.kind == "ask":
+                async for event in a.astream(question, papers=scope or None, llm=engine):
+                    if isinstance(event, Answer):
+                        answer = event
+                    else:
+                        await view.write(event)
+            elif request.kind == "summarize":
+                answer = await asyncio.to_thread(a.summarize, refs[0], llm=engine)
+            else:
+                answer = await asyncio.to_thread(a.compare, refs, llm=engine)
+            assert answer is not None
+            await view.show_answer(answer, app.engine_label if answer.engine == engine
+                                   else answer.engine)
+            self.show_sources(view)
+            exchange = await asyncio.to_thread(app.history.record, app.session_id, question,
+                                               answer, kind=request.kind, scope=scope)
+            app.session_id = exchange.session_id
+        except asyncio.CancelledError:
+            if view is not None:
+                await view.fail("Cancelled.", cancelled=True)
+            raise
+        except Exception as exc:
+            if view is not None:
+                await view.fail(f"Failed: {exc}" if isinstance(exc, AssistantError)
+                                else f"Failed: {type(exc).__name__}")
+            raise
+        finally:
+            self.busy = False
+
+    async def _mount_exchange(self, view: ExchangeView) -> None:
+        welcome = self.query("#welcome")
+        if welcome:
+            await welcome.remove()
+        await self.conversation.mount(view)
+        self.conversation.scroll_end(animate=False)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Keep the newest text in view once the conversation is taller than the window.
+
+        (An anchored scroll view bottom-aligns short content, so anchor only when needed.)
+        """
+        conversation = self.conversation
+        if conversation.max_scroll_y > 0 and not conversation.is_anchored:
+            conversation.anchor()
+
+    def watch_busy(self, busy: bool) -> None:
+        # A full garbage collection over the loaded library takes 100-300 ms: pause the cyclic
+        # collector while an answer streams so it cannot stall the frames (reference counting
+        # still frees almost everything); it runs again as soon as the answer is done.
+        if busy:
+            gc.disable()
+        else:  # after the final answer is painted
+            self.set_timer(0.5, lambda: None if self.busy else gc.enable())
+        if busy:
+            self._follower = self.set_interval(0.2, self._follow)
+        elif self._follower is not None:
+            self._follower.stop()
+            self._follower = None
+            self.call_after_refresh(self._follow)
+
+    def action_cancel(self) -> None:
+        """Stop the answer being written (what came so far stays)."""
+        self.workers.cancel_group(self, "answer")
+        self.busy = False
+
+    # -- sources -----------------------------------------------------------------------------------
+    def show_sources(self, view: ExchangeView) -> None:
+        """Show the citations of ``view`` in the sources pane."""
+        if self.current is not None:
+            self.current.remove_class("-current")
+        self.current = view
+        view.add_class("-current")
+        self.query_one("#sources-empty").display = False
+        sources = self.sources
+        sources.display = True
+        sources.show(view.answer, view.passages)
+        pane = self.query_one("#sources-pane")
+        n = len(self.query(ExchangeView))
+        index = list(self.query(ExchangeView)).index(view) + 1 if n else 0
+        pane.border_title = f"Sources · answer {index}"
+        if view.answer is not None and not view.answer.citations:
+            self.query_one("#sources-empty", Static).update(Content.styled(
+                "This answer cites nothing." if not view.answer.abstained else
+                "No passage in the library answers this.", "dim italic"))
+            self.query_one("#sources-empty").display = True
+            sources.display = False
+
+    def on_exchange_view_selected(self, event: ExchangeView.Selected) -> None:
+        if event.view is not self.current:
+            self.show_sources(event.view)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        href = event.href
+        view = next((a for a in event.markdown.ancestors if isinstance(a, ExchangeView)), None)
+        if href.startswith(CITE_SCHEME) and view is not None:
+            try:
+                n = int(href[len(CITE_SCHEME):])
+            except ValueError:
+                return
+            self.select_citation(view, n)
+        else:
+            self.notify(f"Link: {href}", markup=False)
+
+    def select_citation(self, view: ExchangeView, n: int) -> bool:
+        """Show citation ``n`` of ``view``'s answer: its passage comes into view."""
+        if view is not self.current:
+            self.show_sources(view)
+        return self.sources.select_citation(n)
+
+    def action_focus_sources(self) -> None:
+        """Move the focus to the sources pane (escape comes back)."""
+        if self.sources.display and self.sources.option_count:
+            self.sources.focus()
+        else:
+            self.notify("No sources to show yet.", severity="information")
+
+    # -- conversation ------------------------------------------------------------------------------
+    def action_new_chat(self) -> None:
+        """Start a new conversation (the old one stays in the history)."""
+        self.action_cancel()
+        self._reset()
+        self.papp.session_id = None
+        self.focus_prompt()
+
+    def _reset(self) -> None:
+        self.query(ExchangeView).remove()
+        self.conversation.anchor(False)
+        if not self.query("#welcome"):
+            self.conversation.mount(Static(_welcome(), id="welcome"))
+        self.current = None
+        self.sources.show(None)
+        self.sources.display = False
+        empty = self.query_one("#sources-empty", Static)
+        empty.update(Content.styled("The passages an answer cites appear here.", "dim italic"))
+        empty.display = True
+        self.query_one("#sources-pane").border_title = "Sources"
+
+    @work(exclusive=True, group="resume", exit_on_error=False)
+    async def resume(self, session_id: int) -> None:
+        """Load a past conversation from the history and show it."""
+        exchanges = await asyncio.to_thread(self.papp.history.exchanges, session_id)
+        await self.load_session(session_id, exchanges)
+
+    async def load_session(self, session_id: int, exchanges: list[Exchange]) -> None:
+        """Show a past conversation; new questions continue it."""
+        self.action_cancel()
+        self._reset()
+        welcome = self.query("#welcome")
+        if welcome and exchanges:
+            await welcome.remove()
+        last = None
+        for ex in exchanges:
+            view = ExchangeView(ex.question, kind=ex.kind)
+            await self.conversation.mount(view)
+            await view.show_answer(ex.answer, ex.answer.engine, ex.passages)
+            last = view
+        self.papp.session_id = session_id
+        if last is not None:
+            self.show_sources(last)
+        self.conversation.scroll_end(animate=False)
+        self.call_after_refresh(self._follow)
+        self.focus_prompt()
+
+    def action_export(self, filename: str | None = None) -> None:
+        """Write the conversation to Markdown (default: a file in the working directory)."""
+        self._export(filename)
+
+    @work(group="export", exit_on_error=False)
+    async def _export(self, filename: str | None) -> None:
+        app = self.papp
+        if app.session_id is None:
+            self.notify("Nothing to export yet: ask a question first.", severity="warning")
+            return
+        history = app.history
+        session = await asyncio.to_thread(history.session, app.session_id)
+        exchanges = await asyncio.to_thread(history.exchanges, app.session_id)
+        text = to_markdown(session, exchanges)
+        if filename:
+            path = Path(filename).expanduser()
+        else:
+            stamp = time.strftime("%Y%m%d-%H%M", time.localtime(session.created))
+            path = Path.cwd() / f"{slug(session.title)}-{stamp}.md"
+        if path.is_dir():
+            path = path / f"{slug(session.title)}.md"
+        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        self.notify(f"Exported {len(exchanges)} exchanges to {path}", markup=False)

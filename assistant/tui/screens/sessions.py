@@ -1,0 +1,116 @@
+"""The history: past conversations, newest first; enter resumes one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ...history import Session
+from .base import AppScreen
+
+if TYPE_CHECKING:
+    from ..app import PaperApp
+
+
+def when(ts: float) -> str:
+    """A compact local time: today's as HH:MM, older as YYYY-MM-DD HH:MM."""
+    t = time.localtime(ts)
+    if time.strftime("%Y%m%d", t) == time.strftime("%Y%m%d"):
+        return time.strftime("today %H:%M", t)
+    return time.strftime("%Y-%m-%d %H:%M", t)
+
+
+class SessionTable(DataTable):
+    """Sessions, one a row."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Resume", id="history-resume"),
+        Binding("delete", "delete", "Delete", id="history-delete"),
+    ]
+
+    def action_delete(self) -> None:
+        self.screen.delete_current()  # type: ignore[attr-defined]
+
+
+class SessionsScreen(AppScreen):
+    """Past conversations kept in the history file beside the store."""
+
+    BINDINGS = [Binding("escape", "app.show_chat", "Chat", id="history-back")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions: list[Session] = []
+
+    @property
+    def papp(self) -> PaperApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(Content.styled("Conversations", "bold"), id="sessions-title")
+        yield SessionTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="sessions-hint")
+        yield Footer(show_command_palette=False)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_sessions()
+        self.query_one(SessionTable).focus()
+
+    @work(exclusive=True, group="sessions", exit_on_error=False)
+    async def refresh_sessions(self) -> None:
+        """Reload the list from the history file."""
+        history = self.papp.history
+        self.sessions = await asyncio.to_thread(history.sessions)
+        table = self.query_one(SessionTable)
+        table.clear(columns=True)
+        table.add_column("When", width=16)
+        table.add_column("Q&A", width=4)
+        table.add_column("First question", width=max(30, self.size.width - 30))
+        for s in self.sessions:
+            mark = " ●" if s.id == self.papp.session_id else ""
+            table.add_row(Text(when(s.updated)), Text(str(s.exchanges), justify="right"),
+                          Text(s.title + mark, overflow="ellipsis", no_wrap=True),
+                          key=str(s.id))
+        hint = (f"{len(self.sessions)} conversations in {history.path}. enter: resume · "
+                "delete: forget · escape: back" if self.sessions else
+                "No conversations yet: answers are kept here as you ask.")
+        self.query_one("#sessions-hint", Static).update(Content.styled(hint, "dim"))
+
+    def _current(self) -> Session | None:
+        table = self.query_one(SessionTable)
+        if not self.sessions or table.cursor_row >= len(self.sessions):
+            return None
+        return self.sessions[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        session = self._current()
+        if session is not None:
+            self.app.action_show_chat()  # type: ignore[attr-defined]
+            self.papp.chat.resume(session.id)
+
+    def delete_current(self) -> None:
+        """Ask, then forget the session under the cursor."""
+        from .dialogs import ConfirmScreen
+
+        session = self._current()
+        if session is None:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.papp.history.delete_session(session.id)
+                if self.papp.session_id == session.id:
+                    self.papp.session_id = None
+                self.refresh_sessions()
+
+        self.app.push_screen(ConfirmScreen(Content.assemble(
+            "Forget the conversation ", (f"“{session.title}”", "bold"), "?"), "Forget"), done)
