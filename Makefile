@@ -29,6 +29,9 @@ bench: install
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/ask.py --local
+	$(PY) benchmarks/summarize.py
+	$(PY) benchmarks/tui_first_paint.py
+	$(PY) benchmarks/scale.py --sizes 1000,10000  # add 100000 (about 10 min) for the full table
 
 clean:
 	rm -rf $(VENV) store/chroma store/*.db

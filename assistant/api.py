@@ -114,7 +114,7 @@ class Assistant:
                     else:
                         self.store.delete_file(record.path)
             self.store.delete_paper(paper.id)
-            self.store.sync_keyword_index(force=True)
+            self.store.sync_keyword_index()
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:

@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .types import Passage
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from .config import RetrievalSettings
     from .embedding import Embedder
+    from .keyword import KeywordIndex
     from .store import Store
 
 __all__ = [
@@ -193,10 +195,15 @@ def _content_words(question: str) -> str:
     return " ".join(w for w in words if w.lower().strip(".") not in FRAME_WORDS)
 
 
+@lru_cache(maxsize=4096)
+def _text_terms(text: str) -> frozenset[str]:
+    (terms,) = _tokens([text])
+    return frozenset(terms)
+
+
 def question_terms(question: str) -> set[str]:
     """The question's content terms (stemmed), frame words ("which papers", "how does") left out."""
-    (terms,) = _tokens([_content_words(question) or question])
-    return terms
+    return set(_text_terms(_content_words(question) or question))
 
 
 def coverage(terms: dict[str, float], words: Iterable[str] | set[str]) -> float:
@@ -209,25 +216,26 @@ def coverage(terms: dict[str, float], words: Iterable[str] | set[str]) -> float:
 
 
 class TermStats:
-    """Document frequencies of the keyword-indexed chunk texts, rebuilt when the store changes."""
+    """Document frequencies of the keyword-indexed chunk texts: read from the keyword index,
+    which keeps them up to date as papers come and go (no pass over the chunks)."""
 
     def __init__(self) -> None:
         self.revision: str | None = None
-        self.df: dict[str, int] = {}
-        self.n = 0
+        self._keyword: KeywordIndex | None = None
 
     def refresh(self, store: Store) -> None:
-        if self.revision == store.revision and self.n:
-            return
-        _, texts = store.all_chunk_texts()
-        df: dict[str, int] = {}
-        for words in term_sets(texts):
-            for w in words:
-                df[w] = df.get(w, 0) + 1
-        self.df, self.n, self.revision = df, len(texts), store.revision
+        self._keyword = store.keyword
+        self.revision = store.revision
+
+    @property
+    def n(self) -> int:
+        return self._keyword.n_docs if self._keyword is not None else 0
+
+    def df(self, term: str) -> int:
+        return self._keyword.doc_freq(term) if self._keyword is not None else 0
 
     def idf(self, term: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+        return math.log((self.n + 1) / (self.df(term) + 0.5))
 
     def weights(self, question: str) -> dict[str, float]:
         terms = question_terms(question)
@@ -274,10 +282,11 @@ class Retriever:
         return self.settings.min_relevance or DEFAULT_MIN_RELEVANCE
 
     def _sync(self) -> None:
-        """Load the keyword index and term statistics once per store revision."""
+        """Catch up with the store (call inside ``store.reading()``): the keyword index and
+        term statistics follow it; paper names are re-read once per store revision."""
+        self.store.sync_keyword_index()
         if self._revision == self.store.revision and self.stats.n:
             return
-        self.store.sync_keyword_index()
         self.stats.refresh(self.store)
         titles = {pid: str(m.get("title", "")) for pid, m in self.store.papers_meta().items()}
         names = short_names(titles)
@@ -310,14 +319,23 @@ class Retriever:
         if len(self._words) > CACHE_LIMIT:
             self._words.clear()
         todo = [p for p in passages if p.chunk_id not in self._words]
-        for p, words in zip(todo, term_sets([embed_text(p.title, p.text) for p in todo]),
+        # The keyword index tokenized the same text (title + chunk) when it indexed the chunk.
+        known = {p.chunk_id: self.store.keyword.chunk_terms(p.chunk_id) for p in todo}
+        rest = [p for p in todo if known[p.chunk_id] is None]
+        for p, words in zip(rest, term_sets([embed_text(p.title, p.text) for p in rest]),
                             strict=True):
-            self._words[p.chunk_id] = (words, is_references(p.text))
+            known[p.chunk_id] = words
+        for p in todo:
+            self._words[p.chunk_id] = (known[p.chunk_id] or set(), is_references(p.text))
         return [self._words[p.chunk_id] for p in passages]
 
     def retrieve(self, question: str, *, paper_ids: list[str] | None = None,
                  k: int | None = None) -> Retrieval:
         """Rank passages for ``question`` (optionally only in ``paper_ids``)."""
+        with self.store.reading():  # one consistent view; waits out a write step elsewhere
+            return self._retrieve(question, paper_ids, k)
+
+    def _retrieve(self, question: str, paper_ids: list[str] | None, k: int | None) -> Retrieval:
         self._sync()
         kind = question_kind(question)
         k = k or self.settings.top_k

@@ -2,23 +2,44 @@
 
 Crash safety rests on write order. A paper record is written with ``complete=False`` before its
 chunks and flipped to ``complete=True`` after them; a source file's record is written only after
-all its papers are complete. On open, incomplete papers are removed with their chunks, and the
-file records that named them are dropped, so the next ingest of those files redoes them.
-Chunk ids are deterministic, so a redo never duplicates.
+all its papers are complete. Incomplete papers are removed with their chunks by the next writer
+(or on open, when no writer is busy), and the file records that named them are dropped, so the
+next ingest of those files redoes them. Chunk ids are deterministic, so a redo never duplicates.
+
+Revisions: the chunks collection carries a ``revision``. Every write step sets a new one before
+it writes, so a keyword index, or another process, that saw an older revision knows it is stale.
+Each paper carries a ``stamp`` that changes whenever its chunks are rewritten; the keyword index
+records the stamps it indexed, so catching up means syncing only the papers whose stamps differ.
+
+Sharing (``store_sync`` and ``locking``): every read holds the store's data lock shared and
+every write step holds it exclusive. The first read of an operation checks the revision; when
+another process changed the store, an embedded client is reopened (its loaded vector index does
+not see other processes' writes) and the keyword index catches up.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import threading
+import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import StoreError, StoreMismatchError
+from .chroma_client import client, collection_names, lock_folder, server_cache
+from .errors import StoreMismatchError
 from .keyword import KeywordIndex
+from .locking import data_lock, holds_store_lock, writer_lock_if_free
+from .store_rows import (
+    FileRecord,
+    chunk_meta,
+    paper_from_meta,
+    passage,
+    span,
+    where_in,
+)
+from .store_sync import Syncing, reads, writes
 from .types import Chunk, Paper, Passage
 
 if TYPE_CHECKING:
@@ -26,62 +47,20 @@ if TYPE_CHECKING:
 
     from .config import Settings
 
+__all__ = ["FileRecord", "Store", "collection_names", "lock_folder", "paper_from_meta"]
+
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
-_PAGE_NONE = 0  # Chroma metadata cannot hold None
 _WRITE_BATCH = 1000
+SERVER_GRACE = 600.0
+"""Seconds before a server store's half-written paper counts as abandoned: writers on other
+machines cannot be seen, so only a stale one is cleaned up (embedded: the writer lock tells)."""
+
+_client = client  # reindex opens raw clients through this name
 
 
-@dataclass(slots=True)
-class FileRecord:
-    """A source file as last ingested: its content hash and the papers it gave."""
-
-    path: str
-    sha256: str
-    paper_ids: list[str]
-
-
-def _client(settings: Settings, folder: Path):
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    url = settings.store.url
-    if not url:
-        folder.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(folder / "chroma"), settings=chroma_settings)
-    from urllib.parse import urlparse
-
-    parsed = urlparse(url)
-    headers = {}
-    if settings.store.auth_token_env:
-        token = os.environ.get(settings.store.auth_token_env, "")
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-    try:
-        return chromadb.HttpClient(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            headers=headers,
-            settings=chroma_settings,
-        )
-    except Exception as exc:  # chromadb raises plain ValueError/ConnectionError
-        raise StoreError(f"cannot reach Chroma server at {url}: {exc}") from None
-
-
-def collection_names(settings: Settings) -> dict[str, str]:
-    """The library's three Chroma collections."""
-    return {kind: f"{settings.store.name}-{kind}" for kind in ("papers", "chunks", "files")}
-
-
-def _where_in(field: str, values: list[str]) -> dict:
-    return {field: {"$in": values}}
-
-
-class Store:
+class Store(Syncing):
     """Papers, chunks and file records in Chroma, with a BM25 index kept in step."""
 
     def __init__(self, settings: Settings, folder: Path, embedder_name: str, dim: int) -> None:
@@ -94,41 +73,58 @@ class Store:
             "chunk_max_tokens": settings.chunking.max_tokens,
             "chunk_overlap": settings.chunking.overlap,
         }
-        self.client = _client(settings, folder)
-        try:
-            self._open_collections()
-        except StoreError:
-            raise
-        except Exception as exc:
-            where = settings.store.url or str(folder)
-            raise StoreError(f"cannot open the store at {where}: {exc}") from None
+        self.where = settings.store.url or str(folder)
+        self.lock_dir = lock_folder(settings, folder)
+        self.data = data_lock(self.lock_dir)
         self.keyword = KeywordIndex(self._keyword_folder())
+        self._keyword_loaded = False
+        self._seen: str | None = None
+        self._scanned: str | None = None  # revision at which recover() last looked
+        self._marker_seen: str | None = None
+        self._listed: tuple[str | None, list[Paper]] | None = None
+        self._local = threading.local()
+        self._guard = threading.RLock()
+        with self._errors("cannot open the store at"), self.data.shared():
+            self.client = client(settings, folder, fresh=True)
+            missing = self._open_collections()
+        if missing:
+            with self._errors("cannot open the store at"), self.data.exclusive():
+                self._create_collections(missing)
         self.recover()
 
     # -- opening ---------------------------------------------------------------------------
-    def _open_collections(self) -> None:
+    def _open_collections(self) -> list[str]:
+        """Open the existing collections; returns the kinds still to create."""
         existing = {getattr(c, "name", c) for c in self.client.list_collections()}
-        names = collection_names(self.settings)
-        if names["chunks"] in existing:
-            self.chunks = self.client.get_collection(names["chunks"], embedding_function=None)
+        missing = []
+        for kind, name in collection_names(self.settings).items():
+            if name in existing:
+                setattr(self, kind, self.client.get_collection(name, embedding_function=None))
+            else:
+                missing.append(kind)
+        if "chunks" not in missing:
             self.check_signature(self.chunks.metadata or {})
-        self.chunks = self._collection(
-            names["chunks"], existing, {**self.signature, "revision": "new"}
-        )
-        self.papers = self._collection(names["papers"], existing, {"schema": SCHEMA})
-        # File records carry no meaning as vectors; Chroma needs one, so each gets [1.0].
-        self.files = self._collection(names["files"], existing, {"schema": SCHEMA})
+            self._seen = self._meta_revision()
+        return missing
 
-    def _collection(self, name: str, existing: set[str], meta: dict[str, Any]):
-        if name in existing:
-            return self.client.get_collection(name, embedding_function=None)
-        return self.client.create_collection(
-            name,
-            embedding_function=None,
-            metadata=meta,
-            configuration={"hnsw": {"space": "cosine"}},
-            get_or_create=True,
-        )
+    def _create_collections(self, kinds: list[str]) -> None:
+        names = collection_names(self.settings)
+        for kind in kinds:
+            meta: dict[str, Any] = {"schema": SCHEMA}
+            if kind == "chunks":
+                meta = {**self.signature, "revision": uuid.uuid4().hex}
+            # File records carry no meaning as vectors; Chroma needs one, so each gets [1.0].
+            collection = self.client.create_collection(
+                names[kind],
+                embedding_function=None,
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+                get_or_create=True,
+            )
+            setattr(self, kind, collection)
+        self.check_signature(self.chunks.metadata or {})
+        self._seen = self._meta_revision()
+        self._touch_marker()
 
     def check_signature(self, meta: dict[str, Any]) -> None:
         """Refuse a store built with another embedding model or chunk settings."""
@@ -145,76 +141,62 @@ class Store:
         )
 
     def _keyword_folder(self) -> Path:
-        name = self.settings.store.name
         if not self.settings.store.url:
-            return self.folder / f"keyword-{name}"
-        from hashlib import sha1
-
-        from platformdirs import user_cache_dir
-
-        key = sha1(f"{self.settings.store.url}#{name}".encode()).hexdigest()[:12]
-        return Path(user_cache_dir("paper-assistant")) / "keyword" / key
-
-    # -- revision and keyword index ----------------------------------------------------------
-    @property
-    def revision(self) -> str:
-        return str((self.chunks.metadata or {}).get("revision", ""))
-
-    def _bump_revision(self) -> None:
-        """Mark the store changed before writing, so a stale keyword index is always detected."""
-        meta = dict(self.chunks.metadata or {})
-        meta["revision"] = uuid.uuid4().hex
-        self.chunks.modify(metadata=meta)
-
-    def sync_keyword_index(self, force: bool = False) -> None:
-        """Load the keyword index; rebuild it when it is missing, damaged or stale."""
-        self._refresh_revision()
-        if not force and self.keyword.load() and self.keyword.revision == self.revision:
-            return
-        ids, texts = self.all_chunk_texts()
-        self.keyword.build(ids, texts, self.revision)
-
-    def _refresh_revision(self) -> None:
-        self.chunks = self.client.get_collection(self.chunks.name, embedding_function=None)
-
-    def all_chunk_texts(self) -> tuple[list[str], list[str]]:
-        """Every chunk id with the text that is indexed for it (title + chunk text)."""
-        from .chunking import embed_text
-
-        ids: list[str] = []
-        texts: list[str] = []
-        total = self.chunks.count()
-        for offset in range(0, total, 5000):
-            got = self.chunks.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                ids.append(cid)
-                texts.append(embed_text(str(meta.get("title", "")), doc or ""))
-        return ids, texts
+            return self.folder / f"keyword-{self.settings.store.name}"
+        return server_cache(self.settings) / "keyword"
 
     # -- recovery --------------------------------------------------------------------------
     def recover(self) -> list[str]:
-        """Remove papers left half-written by a crash; returns their ids."""
-        got = self.papers.get(where={"complete": False}, include=[])
-        broken = list(got["ids"])
-        if not broken:
+        """Remove papers left half-written by a crash; returns their ids.
+
+        Only when no other writer is busy: embedded, the writer lock says so; for a server
+        store, only a writer cleans up, and only papers incomplete for ``SERVER_GRACE``. The
+        scan is skipped when this object already scanned at the current revision.
+        """
+        server = bool(self.settings.store.url)
+        if server and not holds_store_lock(self.lock_dir):
             return []
+        with writer_lock_if_free(self.lock_dir) as free:
+            if not free:
+                return []
+            with self.reading(), self._errors():
+                if self._scanned == self._seen:
+                    return []
+                got = self.papers.get(where={"complete": False}, include=["metadatas"])
+                self._scanned = self._seen
+            now = time.time()
+            grace = SERVER_GRACE if server else 0.0
+            broken = [pid for pid, m in zip(got["ids"], got["metadatas"], strict=True)
+                      if now - float((m or {}).get("since", 0) or 0) >= grace]
+            if broken:
+                self._remove_broken(broken)
+            return broken
+
+    @writes
+    def _remove_broken(self, broken: list[str]) -> None:
         log.warning("removing %d paper(s) left incomplete by an interrupted ingest", len(broken))
-        self._bump_revision()
-        self.chunks.delete(where=_where_in("paper_id", broken))
+        revision = self._bump_revision()
+        self.chunks.delete(where=where_in("paper_id", broken))
         self.papers.delete(ids=broken)
         stale = [r.path for r in self.file_records().values() if set(r.paper_ids) & set(broken)]
         if stale:
             self.files.delete(ids=stale)
-        return broken
+        self.keyword.apply(broken, {}, revision, str(self.chunks.id))
+        self._scanned = revision
 
     # -- file records ------------------------------------------------------------------------
-    def file_records(self) -> dict[str, FileRecord]:
-        got = self.files.get(include=["metadatas"])
+    @reads
+    def file_records(self, paths: list[str] | None = None) -> dict[str, FileRecord]:
+        """Records of every source file, or of ``paths`` (those that have one)."""
+        if paths is not None and not paths:
+            return {}
+        got = self.files.get(ids=paths, include=["metadatas"])
         return {
             fid: FileRecord(fid, str(m["sha256"]), json.loads(str(m["paper_ids"])))
             for fid, m in zip(got["ids"], got["metadatas"], strict=True)
         }
 
+    @reads
     def file_record(self, path: str) -> FileRecord | None:
         got = self.files.get(ids=[path], include=["metadatas"])
         if not got["ids"]:
@@ -222,6 +204,7 @@ class Store:
         m = got["metadatas"][0]
         return FileRecord(path, str(m["sha256"]), json.loads(str(m["paper_ids"])))
 
+    @writes
     def put_file(self, record: FileRecord) -> None:
         self.files.upsert(
             ids=[record.path],
@@ -229,45 +212,72 @@ class Store:
             metadatas=[{"sha256": record.sha256, "paper_ids": json.dumps(record.paper_ids)}],
         )
 
+    @writes
     def delete_file(self, path: str) -> None:
         self.files.delete(ids=[path])
 
     # -- papers ------------------------------------------------------------------------------
+    @reads
     def paper_meta(self, paper_id: str) -> dict[str, Any] | None:
         got = self.papers.get(ids=[paper_id], include=["metadatas"])
         return got["metadatas"][0] if got["ids"] else None
 
+    @reads
     def papers_meta(self) -> dict[str, dict[str, Any]]:
-        got = self.papers.get(where={"complete": True}, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"], strict=True))
+        """Metadata of every complete paper (copies), from the local catalog."""
+        self._sync_keyword(force=False)
+        return {pid: dict(m) for pid, m in self.keyword.papers.items()}
 
+    @reads
     def list_papers(self) -> list[Paper]:
-        papers = [paper_from_meta(pid, m) for pid, m in self.papers_meta().items()]
-        return sorted(papers, key=lambda p: p.title.casefold())
+        """Every complete paper, by title (built once per store revision)."""
+        self._sync_keyword(force=False)
+        if self._listed is None or self._listed[0] != self.keyword.revision:
+            papers = [paper_from_meta(pid, m) for pid, m in self.keyword.papers.items()]
+            papers.sort(key=lambda p: p.title.casefold())
+            self._listed = (self.keyword.revision, papers)
+        return list(self._listed[1])
 
+    @writes
     def write_papers(self, batch: list[tuple[dict[str, Any], list[Chunk], np.ndarray]]) -> None:
         """Write papers crash-safely: incomplete records, then chunks, then complete records.
 
-        One upsert per step for the whole batch: each Chroma write costs ~20 ms however small.
+        One call per step for the whole batch: each Chroma write costs ~20 ms however small.
+        Old chunks are deleted by id: a record's ``span`` counts the chunk ids that may exist
+        (the larger of the old and new chunk counts while a rewrite is under way). The keyword
+        index then indexes just these papers (one journal line).
         """
         import numpy as np
 
+        from .chunking import chunk_id, embed_text
+
         if not batch:
             return
-        ids, records, centroids = [], [], []
+        revision = self._bump_revision()
+        ids = [meta["id"] for meta, _, _ in batch]
+        got = self.papers.get(ids=ids, include=["metadatas"])
+        old_span = {pid: span(m) for pid, m in zip(got["ids"], got["metadatas"], strict=True)}
+        records, centroids = [], []
         for meta, _chunks, vectors in batch:
-            ids.append(meta["id"])
-            records.append({k: v for k, v in meta.items() if k != "id"})
+            record = {k: v for k, v in meta.items()
+                      if k not in ("id", "complete", "since", "span")}
+            records.append({**record, "stamp": uuid.uuid4().hex})
             centroid = vectors.mean(axis=0)
             centroids.append((centroid / max(float(np.linalg.norm(centroid)), 1e-12)).tolist())
         titles = [r["title"] for r in records]
+        now = time.time()
         self.papers.upsert(
             ids=ids,
             embeddings=centroids,
             documents=titles,
-            metadatas=[{**r, "complete": False} for r in records],
+            metadatas=[{**r, "complete": False, "since": now,
+                        "span": max(old_span.get(pid, 0), len(chunks))}
+                       for pid, r, (_, chunks, _) in zip(ids, records, batch, strict=True)],
         )
-        self.chunks.delete(where=_where_in("paper_id", ids))
+        gone = [chunk_id(pid, i) for pid, (_, chunks, _) in zip(ids, batch, strict=True)
+                for i in range(len(chunks), old_span.get(pid, 0))]
+        if gone:
+            self.chunks.delete(ids=gone)
         rows = [
             (c, v, meta["title"])
             for meta, chunks, vectors in batch
@@ -279,72 +289,93 @@ class Store:
                 ids=[c.id for c, _, _ in part],
                 embeddings=np.stack([v for _, v, _ in part]),
                 documents=[c.text for c, _, _ in part],
-                metadatas=[_chunk_meta(c, title) for c, _, title in part],
+                metadatas=[chunk_meta(c, title) for c, _, title in part],
             )
-        self.papers.upsert(
-            ids=ids,
-            embeddings=centroids,
-            documents=titles,
-            metadatas=[{**r, "complete": True} for r in records],
-        )
+        done = [{**r, "complete": True, "since": 0, "span": len(chunks)}
+                for r, (_, chunks, _) in zip(records, batch, strict=True)]
+        self.papers.upsert(ids=ids, embeddings=centroids, documents=titles, metadatas=done)
+        added = {
+            pid: (record["stamp"], [(c.id, embed_text(meta["title"], c.text)) for c in chunks])
+            for pid, (meta, chunks, _), record in zip(ids, batch, records, strict=True)
+        }
+        self.keyword.apply([], added, revision, str(self.chunks.id),
+                           papers=dict(zip(ids, done, strict=True)))
 
+    @writes
     def set_sources(self, sources: dict[str, list[str]]) -> None:
         """Replace the source lists of papers (Chroma merges metadata on update)."""
         ids = list(sources)
+        revision = self._bump_revision()
         self.papers.update(ids=ids, metadatas=[{"sources": json.dumps(sources[i])} for i in ids])
+        catalog = {pid: {**self.keyword.papers[pid], "sources": json.dumps(sources[pid])}
+                   for pid in ids if pid in self.keyword.papers}
+        self.keyword.apply([], {}, revision, str(self.chunks.id), papers=catalog)
 
+    @writes
     def delete_paper(self, paper_id: str) -> None:
         """Remove a paper and its chunks (marked incomplete first, so a crash finishes it)."""
-        if self.paper_meta(paper_id) is not None:
-            self.papers.update(ids=[paper_id], metadatas=[{"complete": False}])
-        self.chunks.delete(where={"paper_id": paper_id})
-        self.papers.delete(ids=[paper_id])
+        from .chunking import chunk_id
 
-    def begin_write(self) -> None:
-        """Call before a batch of writes: invalidates the keyword index until it is rebuilt."""
-        self._bump_revision()
+        revision = self._bump_revision()
+        meta = self.paper_meta(paper_id)
+        if meta is not None:
+            self.papers.update(ids=[paper_id], metadatas=[{"complete": False, "since": 0}])
+            self.chunks.delete(ids=[chunk_id(paper_id, i) for i in range(span(meta))])
+        else:
+            self.chunks.delete(where={"paper_id": paper_id})
+        self.papers.delete(ids=[paper_id])
+        self.keyword.apply([paper_id], {}, revision, str(self.chunks.id))
 
     # -- reading -----------------------------------------------------------------------------
+    @reads
     def count_chunks(self) -> int:
         return self.chunks.count()
 
+    @reads
     def count_papers(self) -> int:
-        return len(self.papers.get(where={"complete": True}, include=[])["ids"])
+        self._sync_keyword(force=False)
+        return len(self.keyword.papers)
 
+    @reads
     def paper_chunks(self, paper_id: str) -> list[Passage]:
-        """All chunks of a paper in reading order."""
-        got = self.chunks.get(where={"paper_id": paper_id}, include=["documents", "metadatas"])
+        """All chunks of a paper in reading order (fetched by id when the paper is known)."""
+        self._sync_keyword(force=False)
+        ids = self.keyword.paper_chunk_ids(paper_id)
+        if ids:
+            got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
+        else:
+            got = self.chunks.get(where={"paper_id": paper_id},
+                                  include=["documents", "metadatas"])
         rows = sorted(
             zip(got["ids"], got["documents"], got["metadatas"], strict=True),
             key=lambda r: int(r[2].get("index", 0)),
         )
-        return [_passage(cid, doc, meta, 0.0) for cid, doc, meta in rows]
+        return [passage(cid, doc, meta, 0.0) for cid, doc, meta in rows]
 
+    @reads
     def get_passages(self, ids: list[str]) -> dict[str, Passage]:
         if not ids:
             return {}
         got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
         return {
-            cid: _passage(cid, doc, meta, 0.0)
+            cid: passage(cid, doc, meta, 0.0)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
 
+    @reads
     def dense_search(
         self, vector: list[float], k: int, paper_ids: list[str] | None = None
     ) -> list[Passage]:
         """Nearest chunks by cosine similarity (score = 1 - distance)."""
-        total = self.chunks.count()
-        if total == 0:
-            return []
-        where = _where_in("paper_id", paper_ids) if paper_ids else None
+        where = where_in("paper_id", paper_ids) if paper_ids else None
         got = self.chunks.query(
             query_embeddings=[vector],
-            n_results=min(k, total),
+            n_results=k,  # Chroma returns fewer when the collection holds fewer
             where=where,
             include=["documents", "metadatas", "distances"],
         )
         return [
-            _passage(cid, doc, meta, 1.0 - float(dist))
+            passage(cid, doc, meta, 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
                 got["ids"][0],
                 got["documents"][0],
@@ -354,65 +385,15 @@ class Store:
             )
         ]
 
+    @reads
     def dense_papers(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Nearest papers by their centroid vector."""
-        total = self.papers.count()
-        if total == 0:
-            return []
         got = self.papers.query(
             query_embeddings=[vector],
-            n_results=min(k, total),
+            n_results=k,
             where={"complete": True},
             include=["distances"],
         )
         return [
             (pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
-
-
-def _chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
-    return {
-        "paper_id": c.paper_id,
-        "title": title,
-        "index": c.index,
-        "page": c.page if c.page is not None else _PAGE_NONE,
-        "section": c.section or "",
-        "start": c.start,
-        "end": c.end,
-    }
-
-
-def _passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Passage:
-    page = int(meta.get("page", _PAGE_NONE))
-    return Passage(
-        chunk_id=cid,
-        paper_id=str(meta["paper_id"]),
-        title=str(meta.get("title", "")),
-        text=doc or "",
-        page=page if page != _PAGE_NONE else None,
-        section=str(meta.get("section") or "") or None,
-        score=score,
-    )
-
-
-def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
-    """A Paper from its stored metadata (lists are stored as JSON strings)."""
-
-    def opt(key: str):
-        value = m.get(key)
-        return None if value in ("", None, -1) else value
-
-    return Paper(
-        id=pid,
-        title=str(m.get("title", "")),
-        authors=json.loads(str(m.get("authors", "[]"))),
-        year=opt("year"),
-        sources=json.loads(str(m.get("sources", "[]"))),
-        chunks=int(m.get("chunks", 0)),
-        kind=str(m.get("kind", "")),
-        n_authors=opt("n_authors"),
-        date=opt("date"),
-        doi=opt("doi"),
-        arxiv_id=opt("arxiv_id"),
-        code_url=opt("code_url"),
-    )

@@ -74,6 +74,59 @@ def chroma_url(tmp_path_factory) -> str:
     log.close()
 
 
+# -- embedding cache: the real model, each distinct text embedded once per session ---------------
+_VECTORS: dict[str, object] = {}
+
+
+class SessionEmbedder:
+    """The real embedding model, remembering vectors by text: tests ingest the same sample
+    papers into several stores (embedded and server), and the model is the slow part."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+    def embed(self, texts: list[str]):
+        import numpy as np
+
+        todo = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+        if todo:
+            _VECTORS.update(zip(todo, self._real.embed(todo), strict=True))
+        if not texts:
+            return self._real.embed(texts)
+        return np.stack([_VECTORS[t] for t in texts])
+
+
+def share_embeddings(assistant):
+    """Give ``assistant`` the session's caching embedder; returns it."""
+    assistant.__dict__["embedder"] = SessionEmbedder(assistant.embedder)
+    return assistant
+
+
+# -- stores: embedded and server ------------------------------------------------------------------
+SERVER_MODULES = {"test_ask", "test_extractive", "test_library", "test_retrieval"}
+"""Modules whose ``sample_library`` tests also run against a Chroma server store (tests marked
+``slow``, the local model's, run on the embedded store only)."""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the server-store variant of ``sample_library`` only for the store and ask suites."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("sample_library") if callspec else None
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if kind == "server" and (module not in SERVER_MODULES or item.get_closest_marker("slow")):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(params=["embedded", "server"])
 def store_kind(request) -> str:
     return request.param
@@ -94,7 +147,7 @@ def make_assistant(tmp_path, store_kind, request):
         from assistant.config import load_settings
 
         settings = load_settings(None, store=env_store, **kwargs)
-        a = Assistant(settings=settings)
+        a = share_embeddings(Assistant(settings=settings))
         made.append(a)
         return a
 
@@ -103,13 +156,33 @@ def make_assistant(tmp_path, store_kind, request):
         a.close()
 
 
-@pytest.fixture(scope="session")
-def sample_library(tmp_path_factory):
-    """One embedded library holding the whole sample corpus, built once per test session."""
-    from assistant import Assistant
+@pytest.fixture(scope="session", params=["embedded", "server"])
+def sample_library(request, tmp_path_factory):
+    """One library holding the whole sample corpus, built once per session and store kind.
 
-    folder = tmp_path_factory.mktemp("sample-store")
-    a = Assistant(store=folder / "store")
+    The server variant sets ASSISTANT_STORE_URL and ASSISTANT_STORE_NAME while each test runs
+    (see ``_sample_library_env``), so Assistants and CLI runs on its store_dir reach it too.
+    """
+    from assistant import Assistant
+    from assistant.config import load_settings
+
+    folder = tmp_path_factory.mktemp(f"sample-store-{request.param}")
+    store = {"path": str(folder / "store")}
+    if request.param == "server":
+        store |= {"url": request.getfixturevalue("chroma_url"),
+                  "name": "sample" + uuid.uuid4().hex[:8]}
+    a = share_embeddings(Assistant(settings=load_settings(None, store=store)))
     report = a.ingest([PAPERS])
     assert not report.failed, report.failed
     return a
+
+
+@pytest.fixture(autouse=True)
+def _sample_library_env(request, monkeypatch):
+    """Point the environment at the server-store sample library while a test uses it."""
+    if "sample_library" not in request.fixturenames:
+        return
+    library = request.getfixturevalue("sample_library")
+    if library.settings.store.url:
+        monkeypatch.setenv("ASSISTANT_STORE_URL", library.settings.store.url)
+        monkeypatch.setenv("ASSISTANT_STORE_NAME", library.settings.store.name)

@@ -114,13 +114,14 @@ class Ingestor:
         report = IngestReport()
         sources = list(iter_sources(paths))
         progress.start(len(sources))
-        records = self.store.file_records()
+        records = self.store.file_records([str(s.resolve()) for s in sources
+                                           if isinstance(s, Path)])
         known = self.store.papers_meta()
         for item in self._loaded(sources, records):
             status = self._one_file(item, records, known, report, progress)
             progress.file_done(item.failure.path if item.failure else str(item.src), status)
         if self._began:
-            self.store.sync_keyword_index(force=True)
+            self.store.sync_keyword_index()
         report.papers_total = len(self.store.papers_meta())
         report.chunks_total = self.store.count_chunks()
         return report

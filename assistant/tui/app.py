@@ -169,8 +169,9 @@ class PaperApp(App[int]):
                 a.ask("warm up", llm="extractive")  # embedding model and indexes, off the UI
             _settle_memory()
         except Exception as exc:
-            self.load_error = exc if isinstance(exc, AssistantError) else StoreError(
-                f"could not open the library: {type(exc).__name__}: {exc}")
+            reason = str(exc) if isinstance(exc, AssistantError) else (
+                f"{type(exc).__name__}: {exc}")
+            self.load_error = StoreError(f"could not open the library: {reason}")
             self.call_from_thread(self._loaded, str(self.load_error))
             raise
         self.call_from_thread(self._loaded, "")
