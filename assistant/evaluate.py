@@ -1,4 +1,4 @@
-"""Run a question file (the format of ../shared/eval/) through an ask function and score it.
+"""Run a question file (format of tests/data/dev_questions.json) through ask and score it.
 
 A question is ``{"id", "kind", "question", "gold_titles", "answer_keywords"}``; ``kind``
 "unanswerable" (or no gold titles) means the right answer is an abstention. Per question:
