@@ -334,13 +334,13 @@ def run_step(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def start_server(work: Path) -> tuple[subprocess.Popen, str]:
+def start_server(work: Path, size: int) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     log = open(work / "chroma-server.log", "w")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen([chroma, "run", "--path", str(work / "server-db"), "--host",
+    proc = subprocess.Popen([chroma, "run", "--path", str(work / f"server-db-{size}"), "--host",
                              "127.0.0.1", "--port", str(port)], stdout=log, stderr=log)
     for _ in range(200):
         try:
@@ -370,7 +370,7 @@ def report(results: list[dict], mode: str) -> str:
                    f(r["disk_chroma"] / 2**20), f(r["disk_keyword"] / 2**20, 1),
                    f(r["rss_mib"])] for r in results]),
            table(f"ask() without LLM, warm ({mode}; {base['n_questions']} questions)",
-                 ["chunks", "ask p50 ms", "ask p95 ms", "retrieve p50 ms",
+                 ["chunks", "ask p50 ms", "ask p95 ms", "retrieve p50 ms (incl. embedding)",
                   "question embedding p50 ms", "open s", "first ask s"],
                  [[f(r["chunks"]), f(r["ask_p50"], 1), f(r["ask_p95"], 1),
                    f(r["retrieve_p50"], 1), f(r["embed_p50"], 1), f(r["open_s"], 2),
@@ -409,13 +409,17 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     corpus(work)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env["XDG_CACHE_HOME"] = str(work / "cache")  # a server library's cache: not the user's
     server = None
-    if args.server:
-        server, url = start_server(work)
-        env["ASSISTANT_STORE_URL"] = url
     results = []
     try:
         for size in (int(s) for s in args.sizes.split(",")):
+            if args.server:  # one server per size, so its folder measures that library
+                if server is not None:
+                    server.terminate()
+                    server.wait(timeout=30)
+                shutil.rmtree(work / f"server-db-{size}", ignore_errors=True)
+                server, env["ASSISTANT_STORE_URL"] = start_server(work, size)
             folder = work / f"{'server' if server else 'lib'}-{size}"
             env["ASSISTANT_STORE_NAME"] = f"scale{size}"
             common = ["--work", str(work), "--folder", str(folder), "--size", str(size),
@@ -427,7 +431,7 @@ def main() -> None:
                 built = {"chunks": size, "papers": 0, "rate": float("nan")}
             asked = run_step(["--step", "ask", *common], env)
             changed = run_step(["--step", "change", *common], env)
-            chroma_dir = folder / "chroma" if not server else work / "server-db"
+            chroma_dir = folder / "chroma" if not server else work / f"server-db-{size}"
             row = {**built, **asked, **changed, "size": size, "disk_chroma": du(chroma_dir),
                    "disk_keyword": du(Path(asked["keyword_dir"]))}
             results.append(row)

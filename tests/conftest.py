@@ -171,8 +171,10 @@ def sample_library(request, tmp_path_factory):
     if request.param == "server":
         store |= {"url": request.getfixturevalue("chroma_url"),
                   "name": "sample" + uuid.uuid4().hex[:8]}
-    a = share_embeddings(Assistant(settings=load_settings(None, store=store)))
-    report = a.ingest([PAPERS])
+    with pytest.MonkeyPatch.context() as mp:  # its cache folder: not the user's
+        mp.setenv("XDG_CACHE_HOME", str(folder / "xdg-cache"))
+        a = share_embeddings(Assistant(settings=load_settings(None, store=store)))
+        report = a.ingest([PAPERS])
     assert not report.failed, report.failed
     return a
 

@@ -1,6 +1,6 @@
 """Several real processes on one embedded store: no corruption and no lost paper.
 
-Two ingests at once queue on the writer lock (the second says it waits). A process that keeps
+Two ingests at once queue on the writer lock (each says it waits). A process that keeps
 the store open and asks questions (the TUI) while another ingests gets answers throughout,
 waits at most one write step, and sees the new papers after the ingest; a process that opens
 the store in the middle of an ingest does not damage the vector index (measured: without the
@@ -16,6 +16,7 @@ import textwrap
 import time
 
 from assistant import Assistant
+from assistant.locking import store_lock
 from tests.storecheck import (
     assert_complete,
     assert_vectors_intact,
@@ -64,14 +65,17 @@ def test_two_ingests_at_once_queue_and_lose_nothing(tmp_path):
     paper_files(first, 0, 14, listing=1)
     paper_files(second, 10, 14, listing=1)  # four papers in both folders
     expected = paper_files(tmp_path / "all", 0, 24, listing=1)
-    procs = [subprocess.Popen(driver(store, folder), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=driver_env())
-             for folder in (first, second)]
+    with store_lock(store):  # both start while the store is busy, so they surely overlap
+        procs = [subprocess.Popen(driver(store, folder), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env=driver_env())
+                 for folder in (first, second)]
+        for p in procs:
+            assert p.stderr is not None
+            said = p.stderr.readline()
+            assert "waiting: another process is writing to the store" in said, said
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0 and "finished" in out, err
-    waited = [err for _, err in outs if "waiting: another process is writing" in err]
-    assert len(waited) == 1, [err for _, err in outs]
     a = Assistant(store=store)
     assert_complete(a, expected)
     assert_vectors_intact(a)
@@ -137,8 +141,10 @@ def test_a_process_opening_the_store_during_a_write_step_waits_for_it(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "assistant", "--store", str(store),
                                  "papers", "--json"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=driver_env())
-        time.sleep(3)
-        assert proc.poll() is None  # it has not opened Chroma
+        assert proc.stderr is not None
+        said = proc.stderr.readline()  # blocks until it has something to say
+        assert "waiting: the store at" in said and "is busy" in said, said
+        time.sleep(0.5)
+        assert proc.poll() is None  # still waiting: it has not opened Chroma
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0 and len(json.loads(out)) == 2
-    assert "waiting: the store at" in err and "is busy" in err
+    assert proc.returncode == 0 and len(json.loads(out)) == 2, err

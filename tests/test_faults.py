@@ -41,21 +41,25 @@ QUESTION = "How many edges does quokkaspar remove from citation graphs?"
 
 
 def library_env(url: str | None, name: str) -> dict[str, str]:
+    """Environment that points a driver or CLI process at one library."""
     return {"ASSISTANT_STORE_URL": url or "", "ASSISTANT_STORE_NAME": name}
 
 
 def open_library(store: Path, url: str | None, name: str, **sections) -> Assistant:
+    """An Assistant on that library, in this process."""
     settings = load_settings(None, store={"path": str(store), "url": url or "", "name": name},
                              **sections)
     return share_embeddings(Assistant(settings=settings))
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """Run ``assistant ARGS`` as a real process."""
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True,
                           text=True, timeout=timeout, env=env or driver_env())
 
 
 def start_chroma(data: Path, port: int) -> subprocess.Popen:
+    """``chroma run`` on 127.0.0.1:``port``, serving ``data``, once it accepts connections."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     proc = subprocess.Popen([chroma, "run", "--path", str(data), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL,
