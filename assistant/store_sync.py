@@ -120,13 +120,20 @@ class Syncing:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
-        """Hold the data lock exclusive, with the store and keyword index up to date."""
+        """Hold the data lock exclusive, with the store and keyword index up to date.
+
+        A write step that completes leaves no half-written paper, so when the store was known
+        clean before it, it is known clean after (``recover`` need not look again).
+        """
         with self.data.exclusive(), self._depth() as outermost:
             if outermost:
                 with self._errors():
                     self._check_revision()
                     self._sync_keyword(force=False)
+            clean = outermost and self._scanned == self._seen
             yield
+            if clean:
+                self._scanned = self._seen
 
     def _meta_revision(self) -> str:
         return str((self.chunks.metadata or {}).get("revision", ""))

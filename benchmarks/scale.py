@@ -255,8 +255,8 @@ def step_change(folder: Path, work: Path) -> dict:
     a.store.sync_keyword_index()
     a.chunker.chunk("warm", PaperDoc("Warm up", [Block("The chunker loads. Once.")], "", "text"))
     rng = random.Random(7)
-    src = work / f"new-{folder.name}"
-    shutil.rmtree(src, ignore_errors=True)
+    base = 10**9 + time.time_ns() % 10**9  # new titles, even on a kept library
+    src = work / f"new-{folder.name}-{time.time_ns()}"  # new files, even on a kept library
     src.mkdir(parents=True)
     kw_times: list[float] = []
     apply = KeywordIndex.apply
@@ -275,7 +275,7 @@ def step_change(folder: Path, work: Path) -> dict:
     assert reader.stdout is not None and reader.stdin is not None
     reader.stdout.readline()
 
-    title, chunks = synthetic_paper(c, rng, 10**6)
+    title, chunks = synthetic_paper(c, rng, base)
     one = src / "one.md"
     one.write_text(paper_markdown(c, title, chunks))
     t = time.perf_counter()
@@ -287,7 +287,7 @@ def step_change(folder: Path, work: Path) -> dict:
     reader.wait(timeout=60)
     assert len(report.added) == 1, report
 
-    title, chunks = synthetic_paper(c, rng, 10**6 + 1)
+    title, chunks = synthetic_paper(c, rng, base + 1)
     two = src / "two.md"
     two.write_text(paper_markdown(c, title, chunks))
     kw_times.clear()
@@ -309,12 +309,13 @@ def step_change(folder: Path, work: Path) -> dict:
     many.mkdir()
     n_chunks = 0
     for i in range(40):
-        title, chunks = synthetic_paper(c, rng, 2 * 10**6 + i)
+        title, chunks = synthetic_paper(c, rng, base + 2 + i)
         (many / f"{i:02d}.md").write_text(paper_markdown(c, title, chunks))
     t = time.perf_counter()
     report = a.ingest([many])
     many_s = time.perf_counter() - t
     n_chunks = report.chunks_added
+    shutil.rmtree(src, ignore_errors=True)
     return {"first_add_s": first_s, "add_one_s": add_s, "add_one_kw_s": add_kw,
             "update_one_s": update_s,
             "update_one_kw_s": update_kw, **caught, "pipeline_rate": n_chunks / many_s,
