@@ -1,8 +1,11 @@
-"""The Assistant facade: the one object the CLI, the TUI and scripts talk to."""
+"""The Assistant facade: the one object the CLI, the TUI and scripts talk to. It is thin: the
+library (store, embedding, chunking) is :class:`~assistant.library.Library`, answering is
+:class:`~assistant.answering.reading.Reader` with the engine registry, and summaries and
+comparisons read through the reader as their :class:`~assistant.answering.shelf.Shelf`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,18 +15,18 @@ from .paths import default_store
 from .types import Answer, IngestReport, Paper
 
 if TYPE_CHECKING:
-    from .chunking import Chunker
-    from .embedding import OnnxMiniLM, OpenAIEmbedder
-    from .ingest.pipeline import Progress
-    from .reading import Reader
-    from .store import Store
+    from .answering.engines.base import AnswerEngine
+    from .answering.reading import Reader
+    from .library import Library
+    from .library.ingestor import Progress
 
 
 class Assistant:
     """A paper library with cited question answering.
 
     ``store`` is the library folder (default: configured, else ./store or the user data dir);
-    ``llm`` picks the answer engine for this object: extractive, local or openai.
+    ``llm`` picks the answer engine for this object (a name from the engine registry, or
+    ``auto``); ``engines`` hands in ready-made engines by name (another client, a test fake).
     """
 
     def __init__(
@@ -33,6 +36,7 @@ class Assistant:
         llm: str | None = None,
         config: str | Path | None = None,
         settings: Settings | None = None,
+        engines: Mapping[str, AnswerEngine] | None = None,
     ) -> None:
         overrides: dict[str, Any] = {}
         if store is not None:
@@ -46,33 +50,30 @@ class Assistant:
             )
         path = self.settings.store.path
         self.store_dir = Path(path).expanduser() if path else default_store()
+        self._engines = dict(engines or {})
 
-    # -- components (built on first use, so construction is instant) ------------------------
+    # -- the parts (built on first use, so construction is instant) --------------------------
     @cached_property
-    def embedder(self) -> OnnxMiniLM | OpenAIEmbedder:
-        from .embedding import make_embedder
+    def library(self) -> Library:
+        from .library import Library
 
-        return make_embedder(self.settings.embedding)
-
-    @cached_property
-    def chunker(self) -> Chunker:
-        from .chunking import Chunker
-
-        c = self.settings.chunking
-        return Chunker(self.embedder.tokenizer, c.max_tokens, c.overlap)
+        return Library(self.settings, self.store_dir)
 
     @cached_property
-    def store(self) -> Store:
-        from .store import Store
+    def reader(self) -> Reader:
+        from .answering.reading import Reader
 
-        return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
+        return Reader(self.library, self.settings, self._engines)
 
-    def _write_lock(self):
-        """One writer per store (a server store: per machine); a second waits, saying why."""
-        from .locking import store_lock
-        from .store import lock_folder
+    def engine(self, llm: str | None = None) -> AnswerEngine:
+        """The answer engine a call will use: ``llm``, else this object's or the configured."""
+        return self.reader.engine(llm or self.settings.llm.engine)
 
-        return store_lock(lock_folder(self.settings, self.store_dir))
+    def engine_name(self, llm: str | None = None) -> str:
+        """The name of the engine a call will use (``auto`` resolved)."""
+        from .answering.engines import resolve_engine
+
+        return resolve_engine(self.settings.llm, llm)
 
     # -- library -----------------------------------------------------------------------------
     def ingest(
@@ -81,92 +82,53 @@ class Assistant:
         """Add files and folders (recursively); unchanged files are skipped."""
         if isinstance(paths, str | Path):
             paths = [paths]
-        with self._write_lock():
-            return self._ingest_unlocked(list(paths), progress)
-
-    def _ingest_unlocked(self, paths: list[str | Path], progress: Progress | None) -> IngestReport:
-        from .ingest.pipeline import Ingestor
-
-        max_bytes = int(self.settings.store.max_file_mb * 1e6)
-        self.store.recover()  # a writer cleans up what an interrupted one left
-        return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(paths, progress)
+        return self.library.ingest(list(paths), progress)
 
     def papers(self) -> list[Paper]:
         """Every paper in the library, by title."""
-        return self.store.list_papers()
+        return self.library.papers()
 
     def paper(self, ref: str) -> Paper:
         """The paper a REF names: id, source path, or title (exact, prefix, fuzzy)."""
-        from .resolve import resolve_ref
-
-        return resolve_ref(ref, self.papers())
+        return self.library.paper(ref)
 
     def remove(self, ref: str) -> Paper:
         """Remove a paper and its chunks; files that held only it are forgotten too."""
-        paper = self.paper(ref)
-        with self._write_lock():
-            self.store.begin_write()
-            for record in self.store.file_records().values():
-                if paper.id in record.paper_ids:
-                    record.paper_ids.remove(paper.id)
-                    if record.paper_ids:
-                        self.store.put_file(record)
-                    else:
-                        self.store.delete_file(record.path)
-            self.store.delete_paper(paper.id)
-            self.store.sync_keyword_index()
-        return paper
+        return self.library.remove(ref)
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
         """Rebuild the library with the current embedding and chunk settings."""
-        from .locking import data_lock
-        from .reindex import reindex
-        from .store import lock_folder
-
-        # Readers wait for the whole rebuild: it drops and recreates the collections.
-        with self._write_lock(), data_lock(lock_folder(self.settings, self.store_dir)).exclusive():
-            self.__dict__.pop("store", None)
-            report = reindex(self, progress)
-            self.__dict__.pop("store", None)
-        return report
+        return self.library.reindex(progress)
 
     # -- questions -----------------------------------------------------------------------------
-    @cached_property
-    def reader(self) -> Reader:
-        from .reading import Reader
-
-        return Reader(self.store, self.embedder, self.settings)
-
-    def engine_name(self, llm: str | None = None) -> str:
-        """The engine a call will use: ``llm``, else this object's or the configured one."""
-        from .engines import choose_engine
-
-        return choose_engine(self.settings.llm, llm)
-
     def _scope(self, papers: list[str] | None) -> list[str] | None:
         return [self.paper(ref).id for ref in papers] if papers else None
 
     def ask(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
             ) -> Answer:
         """A cited answer from the library (or an abstention). ``papers``: REFs to scope to."""
-        engine, scope = self.engine_name(llm), self._scope(papers)
-        return self._summary(question, engine, scope) or self.reader.ask(question, engine, scope)
+        answer = None
+        for event in self.stream(question, papers=papers, llm=llm):
+            answer = event
+        assert isinstance(answer, Answer)
+        return answer
 
     def stream(self, question: str, *, papers: list[str] | None = None, llm: str | None = None
                ) -> Iterator[str | Answer]:
         """Text pieces as they are generated, then the final checked Answer."""
-        engine, scope = self.engine_name(llm), self._scope(papers)
+        engine, scope = self.engine(llm), self._scope(papers)
         summary = self._summary(question, engine, scope)
         if summary is not None:
             return iter([summary.text, summary])
-        return self.reader.stream(question, engine, scope)
+        return self.reader.stream(question, engine.name, scope)
 
-    def _summary(self, question: str, engine: str, scope: list[str] | None) -> Answer | None:
+    def _summary(self, question: str, engine: AnswerEngine, scope: list[str] | None
+                 ) -> Answer | None:
         """A summary request ("Summarize the paper on ...") is answered with the full summary
         of the paper retrieval ranks first; None for any other question."""
-        from .summarize import summary_for_question
+        from .answering.summarize import summary_for_question
 
-        return summary_for_question(self, question, engine, scope)
+        return summary_for_question(self.reader, engine, question, scope)
 
     async def aask(self, question: str, *, papers: list[str] | None = None,
                    llm: str | None = None) -> Answer:
@@ -183,13 +145,13 @@ class Assistant:
         import asyncio
 
         scope = await asyncio.to_thread(self._scope, papers)
-        engine = self.engine_name(llm)
+        engine = await asyncio.to_thread(self.engine, llm)
         summary = await asyncio.to_thread(self._summary, question, engine, scope)
         if summary is not None:
             yield summary.text
             yield summary
             return
-        async for event in self.reader.astream(question, engine, scope):
+        async for event in self.reader.astream(question, engine.name, scope):
             yield event
 
     # -- summaries and comparisons ------------------------------------------------------------
@@ -198,18 +160,18 @@ class Assistant:
         """A structured, cited summary of the paper ``ref`` names (TL;DR, problem, approach,
         key results, limitations; ``length`` short or long), or with ``topic`` (or when ``ref``
         names no single paper) a cited synthesis across the papers on that topic."""
-        from .summarize import summarize
+        from .answering.summarize import summarize
 
-        return summarize(self, ref, engine=self.engine_name(llm), length=length, topic=topic)
+        return summarize(self.reader, self.engine(llm), ref, length=length, topic=topic)
 
     def compare(self, refs: list[str], *, aspects: list[str] | None = None,
                 llm: str | None = None) -> Answer:
         """Compare 2-5 papers: a cited table papers x aspects (``Answer.table``) and a short
         cited contrast. Default aspects: problem, approach, data/benchmarks, results,
         limitations."""
-        from .compare import compare
+        from .answering.compare import compare
 
-        return compare(self, refs, engine=self.engine_name(llm), aspects=aspects)
+        return compare(self.reader, self.engine(llm), refs, aspects=aspects)
 
     def close(self) -> None:
         """Release the engines (the local model server, if started)."""

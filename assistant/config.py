@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -64,8 +64,9 @@ class ChunkingSettings(Section):
 
 
 class LLMSettings(Section):
-    engine: Literal["auto", "extractive", "local", "openai"] = "auto"
-    """Answer engine. auto: openai when base_url or an API key is configured, else extractive."""
+    engine: str = "auto"
+    """Answer engine (a registered name: extractive, local, openai), or auto: openai when
+    base_url or an API key is configured, else extractive."""
     base_url: str = ""
     """OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp). Empty: OPENAI_BASE_URL."""
     model: str = "gpt-4o-mini"
@@ -80,6 +81,15 @@ class LLMSettings(Section):
     """Sampling temperature."""
     max_tokens: int = Field(800, ge=16)
     """Longest answer, in tokens."""
+
+    @field_validator("engine")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        from .answering.engines.registry import engine_names
+
+        if name not in engine_names():
+            raise ValueError(f"unknown engine '{name}': choose one of {', '.join(engine_names())}")
+        return name
 
 
 class RetrievalSettings(Section):

@@ -123,6 +123,14 @@ class Citation:
     quote: str
     section: str | None = None
 
+    def location(self, sep: str = ", ", section_mark: str = "") -> str:
+        """Where the quote is: ``p. 3, Method`` (what is known of it); ``section_mark`` goes
+        before the section (``"§ "`` in reference lists)."""
+        parts = [f"p. {self.page}"] if self.page else []
+        if self.section:
+            parts.append(section_mark + " ".join(self.section.split()))
+        return sep.join(parts)
+
     def to_json(self) -> dict:
         return {
             "n": self.n,

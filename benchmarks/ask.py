@@ -38,7 +38,7 @@ def bench_extractive(a: Assistant, rounds: int = 3) -> None:
     for _ in range(rounds):
         for item in QUESTIONS:
             t = time.perf_counter()
-            a.embedder.embed([item["question"]])
+            a.library.embedder.embed([item["question"]])
             embeds.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             a.ask(item["question"])

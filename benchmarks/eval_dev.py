@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.evaluate import evaluate  # noqa: E402
-from assistant.extractive import ExtractiveEngine  # noqa: E402
-from assistant.retrieval import Retrieval, Retriever  # noqa: E402
+from assistant.answering.engines.extractive import ExtractiveEngine  # noqa: E402
+from assistant.answering.evaluate import evaluate  # noqa: E402
+from assistant.search.retriever import Retrieval, Retriever  # noqa: E402
 from assistant.types import Answer, Citation, Passage, Sentence  # noqa: E402
 
 DEFAULT_QUESTIONS = [ROOT / "tests/data/dev_questions.json",
@@ -53,9 +53,10 @@ def local_answer(raw: str, passages: list[Passage], abstained: bool) -> Answer:
 def make_ask(assistant: Assistant, engine: ExtractiveEngine, timings: list[float] | None = None,
              embed_check: bool = False) -> Callable[[str], Answer]:
     """retrieve -> extractive answer -> citations, the pieces Assistant.ask is wired from."""
-    retriever = Retriever(assistant.store, assistant.embedder, assistant.settings.retrieval)
+    library = assistant.library
+    retriever = Retriever(library.store, library.embedder, assistant.settings.retrieval)
     try:
-        from assistant.citations import build_answer
+        from assistant.answering.citations import build_answer
     except ImportError:
         build_answer = None
 
@@ -67,7 +68,7 @@ def make_ask(assistant: Assistant, engine: ExtractiveEngine, timings: list[float
         raw = engine.answer(question, retrieval)
         if build_answer is None:
             return local_answer(raw, retrieval.passages, retrieval.abstain)
-        embed = assistant.embedder.embed if embed_check else None
+        embed = assistant.library.embedder.embed if embed_check else None
         return build_answer(raw, retrieval.passages, engine="extractive", embed=embed,
                             abstained=retrieval.abstain)
 
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     assistant = Assistant(store=args.store)
-    if assistant.store.count_chunks() == 0:
+    if assistant.library.store.count_chunks() == 0:
         print(f"building the sample library in {args.store} ...", file=sys.stderr)
         assistant.ingest([ROOT / "examples" / "papers"])
     engine = ExtractiveEngine()

@@ -35,13 +35,13 @@ EMBED_ONLY = textwrap.dedent(
     """
     import json, sys, time
     from assistant import Assistant
-    from assistant.chunking import embed_text
+    from assistant.library.chunking import embed_text
     a = Assistant(store=sys.argv[1])
-    ids, texts = a.store.all_chunk_texts()
-    a.embedder.embed(["warm up"])
+    ids, texts = a.library.store.all_chunk_texts()
+    a.library.embedder.embed(["warm up"])
     t = time.perf_counter()
     for start in range(0, len(texts), 64):
-        a.embedder.embed(texts[start:start + 64])
+        a.library.embedder.embed(texts[start:start + 64])
     print(json.dumps({"seconds": time.perf_counter() - t, "chunks": len(texts)}))
     """
 )

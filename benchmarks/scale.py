@@ -54,10 +54,10 @@ def corpus(work: Path) -> dict:
         z = np.load(cache, allow_pickle=False)
         meta = json.loads(z["meta"].tobytes())
         return {**meta, "vectors": z["vectors"]}
-    from assistant.citations import split_sentences
+    from assistant.answering.sentences import split_sentences
     from assistant.config import load_settings
-    from assistant.embedding import make_embedder
     from assistant.ingest import iter_sources, read_file
+    from assistant.library.embedding import make_embedder
 
     papers = []
     for src in iter_sources([PAPERS]):
@@ -145,18 +145,18 @@ def assistant_for(folder: Path, c: dict | None = None):
 
     a = Assistant(store=folder)
     if c is not None:
-        a.__dict__["embedder"] = ReuseEmbedder(a.embedder, c)
+        a.library.__dict__["embedder"] = ReuseEmbedder(a.library.embedder, c)
     return a
 
 
 def step_build(folder: Path, size: int, work: Path) -> dict:
     """Bulk-write ``size`` chunks through Store.write_papers (and file records)."""
-    from assistant.ingest.pipeline import paper_meta
+    from assistant.library.ingestor import paper_meta
     from assistant.types import Block, Chunk, PaperDoc
 
     c = corpus(work)
     a = assistant_for(folder)
-    store = a.store
+    store = a.library.store
     rng, nrng = random.Random(size), np.random.default_rng(size)
     written, n, batch, files = 0, 0, [], []
     t0 = time.perf_counter()
@@ -204,8 +204,8 @@ def step_ask(folder: Path, limit: int | None) -> dict:
     """Open, first question, then warm ask() latency (extractive) over the question files."""
     t = time.perf_counter()
     a = assistant_for(folder)
-    a.embedder.embed(["warm the model"])
-    a.store.count_chunks()
+    a.library.embedder.embed(["warm the model"])
+    a.library.store.count_chunks()
     opened = time.perf_counter() - t
     t = time.perf_counter()
     a.ask("How are large language models evaluated?")
@@ -217,7 +217,7 @@ def step_ask(folder: Path, limit: int | None) -> dict:
         a.ask(q, llm="extractive")
         asks.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
-        a.embedder.embed([q])
+        a.library.embedder.embed([q])
         emb.append((time.perf_counter() - t) * 1000)
         t = time.perf_counter()
         retriever.retrieve(q)
@@ -226,7 +226,7 @@ def step_ask(folder: Path, limit: int | None) -> dict:
             "ask_p95": pct(asks, 0.95), "retrieve_p50": statistics.median(retr),
             "embed_p50": statistics.median(emb), "n_questions": len(asks),
             "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "keyword_dir": str(a.store.keyword.folder)}
+            "keyword_dir": str(a.library.store.keyword.folder)}
 
 
 READER = """
@@ -246,14 +246,15 @@ print(json.dumps({{"catch_up_ask_s": first, "steady_ask_s": time.perf_counter() 
 
 def step_change(folder: Path, work: Path) -> dict:
     """Add one paper, re-ingest it changed, and ingest 40 files, through the real pipeline."""
-    from assistant.keyword import KeywordIndex
+    from assistant.library.keyword import KeywordIndex
     from assistant.types import Block, PaperDoc
 
     c = corpus(work)
     a = assistant_for(folder, c)
     a.papers()
-    a.store.sync_keyword_index()
-    a.chunker.chunk("warm", PaperDoc("Warm up", [Block("The chunker loads. Once.")], "", "text"))
+    a.library.store.sync_keyword_index()
+    warm = PaperDoc("Warm up", [Block("The chunker loads. Once.")], "", "text")
+    a.library.chunker.chunk("warm", warm)
     rng = random.Random(7)
     base = 10**9 + time.time_ns() % 10**9  # new titles, even on a kept library
     src = work / f"new-{folder.name}-{time.time_ns()}"  # new files, even on a kept library

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Answer, Assistant  # noqa: E402
-from assistant.evaluate import normalise_title, score_answer  # noqa: E402
+from assistant.answering.evaluate import normalise_title, score_answer  # noqa: E402
 
 FILES = ["tests/data/dev_questions.json", "tests/data/extra_questions.json"]
 PDF = "paper.pdf"

@@ -113,8 +113,8 @@ def first_paint(store: Path, runs: int) -> None:
 
 
 def stream_stalls(store: Path) -> None:
-    from assistant.history import History
     from assistant.paths import history_db
+    from assistant.records.history import History
     from tests.fake_openai_server import FakeOpenAIServer, Reply
 
     history = History(history_db(store))
@@ -171,7 +171,7 @@ def loop_lag(store: Path) -> None:
     """In-process: the app's event-loop lag while the same stream arrives."""
     from assistant import Assistant
     from assistant.config import load_settings
-    from assistant.history import History
+    from assistant.records.history import History
     from assistant.tui.app import PaperApp
     from tests.fake_openai_server import FakeOpenAIServer, Reply
 

@@ -101,7 +101,7 @@ class SessionEmbedder:
 
 def share_embeddings(assistant):
     """Give ``assistant`` the session's caching embedder; returns it."""
-    assistant.__dict__["embedder"] = SessionEmbedder(assistant.embedder)
+    assistant.library.__dict__["embedder"] = SessionEmbedder(assistant.library.embedder)
     return assistant
 
 

@@ -5,7 +5,7 @@ repeats), answering as JSON or as SSE depending on the request's ``"stream"`` fl
 
     with FakeOpenAIServer() as server:
         server.script(error(429), answer("Hello", pieces=["Hel", "lo"]))
-        engine = OpenAIEngine(server.base_url, "fake-model")
+        engine = OpenAIChat(server.base_url, "fake-model")
         ...
         assert len(server.requests) == 2
 """

@@ -56,7 +56,7 @@ def paper_files(folder: Path, start: int, count: int, listing: int = 0) -> int:
 def assert_complete(a, expected_papers: int | None = None) -> None:
     """No orphaned, missing or duplicated chunk; no half-present paper; files all accounted;
     the keyword index holds exactly the chunks."""
-    store = a.store
+    store = a.library.store
     papers = store.papers_meta()
     if expected_papers is not None:
         assert len(papers) == expected_papers
@@ -83,7 +83,7 @@ def assert_vectors_intact(a) -> None:
     (measured: up to 5 of 1,560 clustered test vectors, with no concurrency), so up to 1% may
     be missed.
     """
-    store = a.store
+    store = a.library.store
     got = store.chunks.get(include=["embeddings"])
     ids = got["ids"]
     assert len(ids) == len(set(ids))
@@ -104,11 +104,11 @@ def seed_library(a, n_chunks: int, start: int = 0) -> int:
     """
     import numpy as np
 
-    from assistant.ingest.pipeline import paper_meta
+    from assistant.library.ingestor import paper_meta
     from assistant.types import Block, Chunk, PaperDoc
 
     docs = [d for f in sorted(LISTINGS.iterdir()) for d in parse_listing(f.read_text(), "x")]
-    base = a.embedder.embed([f"{d.title}\n{d.text}" for d in docs[:24]])
+    base = a.library.embedder.embed([f"{d.title}\n{d.text}" for d in docs[:24]])
     rng = np.random.default_rng(start)
     batch, written, n = [], 0, start
     while written < n_chunks:
@@ -126,6 +126,6 @@ def seed_library(a, n_chunks: int, start: int = 0) -> int:
         written += len(chunks)
         n += 1
         if len(batch) == 10 or written >= n_chunks:
-            a.store.write_papers(batch)
+            a.library.store.write_papers(batch)
             batch = []
     return n - start

@@ -19,7 +19,7 @@ REALHF_Q = ("What range of speedups over baselines is reported for the RLHF trai
 
 def assert_citations_resolve(ans: Answer) -> None:
     """Every marker in the text is a citation, and every citation is a retrieved passage."""
-    from assistant.citations import parse_markers
+    from assistant.answering.markers import parse_markers
 
     retrieved = {p.chunk_id: p for p in ans.retrieved}
     numbers = {c.n for c in ans.citations}

@@ -6,14 +6,10 @@ from functools import cache
 
 import pytest
 
-from assistant.citations import (
-    QUOTE_MAX,
-    build_answer,
-    is_abstention,
-    parse_markers,
-    split_sentences,
-)
-from assistant.embedding import OnnxMiniLM
+from assistant.answering.citations import QUOTE_MAX, build_answer, is_abstention
+from assistant.answering.markers import parse_markers
+from assistant.answering.sentences import split_sentences
+from assistant.library.embedding import OnnxMiniLM
 from assistant.types import Passage
 
 from .conftest import LISTINGS

@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from assistant import Assistant, AssistantError
-from assistant.compare import DEFAULT_ASPECTS, NOT_STATED, table_csv
-from assistant.config import load_settings
+from assistant.answering.compare import DEFAULT_ASPECTS, NOT_STATED, table_csv
+from assistant.answering.engines.local import LocalEngine
+from assistant.config import LLMSettings, load_settings
 from tests.fake_openai_server import FakeOpenAIServer, answer
 
 # Two listing papers whose abstracts state every default aspect.
@@ -127,9 +128,9 @@ class ScriptedLocal:
 
 
 def test_local_engine_keeps_the_table_and_contrasts_each_paper(sample_library):
-    a = Assistant(store=sample_library.store_dir)
     fake = ScriptedLocal()
-    a.reader._chat["local"] = fake
+    a = Assistant(store=sample_library.store_dir,
+                  engines={"local": LocalEngine(LLMSettings(), chat=fake)})
     ids = [a.paper(DEEPZERO).id, a.paper(ORGEVAL).id]
     ans = a.compare([DEEPZERO, ORGEVAL], llm="local")
     assert ans.engine == "local" and len(fake.calls) == 2  # one question per paper

@@ -16,7 +16,7 @@ import textwrap
 import time
 
 from assistant import Assistant
-from assistant.locking import store_lock
+from assistant.library.locking import store_lock
 from tests.storecheck import (
     assert_complete,
     assert_vectors_intact,
@@ -132,7 +132,7 @@ def test_open_reader_keeps_answering_during_an_ingest_and_sees_the_new_paper(tmp
 
 
 def test_a_process_opening_the_store_during_a_write_step_waits_for_it(tmp_path):
-    from assistant.locking import data_lock
+    from assistant.library.locking import data_lock
 
     store = tmp_path / "store"
     paper_files(tmp_path / "p", 0, 2)

@@ -8,8 +8,8 @@ import sys
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware
 
-from assistant.citations import parse_markers
-from assistant.export import cited_papers, parse_references, to_bibtex, to_markdown
+from assistant.answering.markers import parse_markers
+from assistant.records.export import cited_papers, parse_references, to_bibtex, to_markdown
 from assistant.types import Paper
 
 

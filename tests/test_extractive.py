@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.extractive import ABSTAIN_TEXT, ExtractiveEngine
-from assistant.retrieval import Retrieval, Retriever, question_kind, question_terms
+from assistant.answering.engines.extractive import ABSTAIN_TEXT, ExtractiveEngine
+from assistant.search.question import question_kind, question_terms
+from assistant.search.retriever import Retrieval, Retriever
 from assistant.types import Passage
 
 DATA = Path(__file__).parent / "data"
@@ -40,7 +41,7 @@ def _assert_verbatim(answer: str, passages: list[Passage]) -> None:
 @pytest.fixture(scope="module")
 def retriever(sample_library) -> Retriever:
     a = sample_library
-    return Retriever(a.store, a.embedder, a.settings.retrieval)
+    return Retriever(a.library.store, a.library.embedder, a.settings.retrieval)
 
 
 # --- without a library ------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_damaged_missing_or_stale_keyword_index_is_detected_and_rebuilt(make_ass
     paper_files(papers, 0, 3)
     a = make_assistant()
     a.ingest([papers])
-    folder = a.store.keyword.folder
+    folder = a.library.store.keyword.folder
     saved = tmp_path / "saved-index"
     shutil.copytree(folder, saved)
     (papers / "later.md").write_text(NOTE.replace("quokkaspar", "wombatspar")
@@ -175,16 +175,17 @@ def test_damaged_missing_or_stale_keyword_index_is_detected_and_rebuilt(make_ass
     else:
         _damage(folder, how)
     b = make_assistant()
-    chunks = b.store.chunks.get(include=[])["ids"]
-    b.store.sync_keyword_index()
-    assert sorted(b.store.keyword.ids) == sorted(chunks)
-    assert b.store.keyword.search("wombatspar", 3)[0][0].startswith(b.paper("Edge Pruning").id)
-    assert b.store.keyword.search("quokkaspar", 3)
+    chunks = b.library.store.chunks.get(include=[])["ids"]
+    b.library.store.sync_keyword_index()
+    assert sorted(b.library.store.keyword.ids) == sorted(chunks)
+    store = b.library.store
+    assert store.keyword.search("wombatspar", 3)[0][0].startswith(b.paper("Edge Pruning").id)
+    assert b.library.store.keyword.search("quokkaspar", 3)
     assert len(b.papers()) == 5
     assert b.ask(QUESTION).citations[0].title.startswith("Graph Sparsification")
     reopened = make_assistant()  # the repaired index was saved
-    reopened.store.sync_keyword_index()
-    assert sorted(reopened.store.keyword.ids) == sorted(chunks)
+    reopened.library.store.sync_keyword_index()
+    assert sorted(reopened.library.store.keyword.ids) == sorted(chunks)
 
 
 def test_store_written_by_another_embedding_model_is_a_clear_error(make_assistant, tmp_path,
@@ -194,7 +195,7 @@ def test_store_written_by_another_embedding_model_is_a_clear_error(make_assistan
     note.write_text(NOTE)
     a = make_assistant()
     a.ingest([note])
-    chunks = a.store.chunks
+    chunks = a.library.store.chunks
     before = chunks.count()
     chunks.modify(metadata={**chunks.metadata, "embedding": "text-embedding-3-small",
                             "dim": 1536})
@@ -229,7 +230,7 @@ def small_library(tmp_path_factory):
 
 
 def _counts(a: Assistant) -> tuple[int, int]:
-    return len(a.papers()), a.store.count_chunks()
+    return len(a.papers()), a.library.store.count_chunks()
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -282,8 +283,8 @@ def test_api_key_never_reaches_the_store_history_logs_or_exports(tmp_path, monke
                                                                  caplog):
     import logging
 
-    from assistant.history import History
     from assistant.paths import history_db
+    from assistant.records.history import History
 
     key = "sk-test-" + uuid.uuid4().hex
     monkeypatch.setenv("OPENAI_API_KEY", key)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.ingest.listing import parse_listing
-from assistant.keyword import JOURNAL, SNAPSHOT, KeywordIndex, query_terms, tokenize
+from assistant.library.keyword import JOURNAL, SNAPSHOT, KeywordIndex, query_terms, tokenize
 from tests.conftest import LISTINGS
 
 QUERIES = ["speculative decoding draft model", "graph neural networks for molecules",

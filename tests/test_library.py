@@ -30,7 +30,7 @@ def test_sample_library_has_264_listing_papers_and_reingest_adds_nothing(sample_
     assert len(listing) == 264
     assert len(papers) == 266  # plus pasa.pdf and paper.pdf
     assert len({p.id for p in papers}) == len(papers)
-    chunks_before = sample_library.store.count_chunks()
+    chunks_before = sample_library.library.store.count_chunks()
     report = sample_library.ingest([LISTINGS.parent])
     assert report.added == [] and report.updated == [] and report.failed == []
     assert len(report.unchanged) == 7
@@ -44,9 +44,9 @@ def test_same_paper_in_two_listing_files_is_one_paper_with_both_sources(sample_l
 
 
 def test_chunks_fit_the_model_and_keep_their_place(sample_library):
-    tok = sample_library.embedder.tokenizer
+    tok = sample_library.library.embedder.tokenizer
     pasa = sample_library.paper("PaSa")
-    passages = sample_library.store.paper_chunks(pasa.id)
+    passages = sample_library.library.store.paper_chunks(pasa.id)
     assert len(passages) == pasa.chunks > 10
     assert {p.page for p in passages} >= set(range(1, 10))
     for p in passages:
@@ -62,29 +62,29 @@ def test_store_kinds_add_update_remove(make_assistant, tmp_path):
     assert len(report.added) == 2 and report.papers_total == 2
     paper = a.paper("Graph Sparsification")
     assert paper.kind == "markdown"
-    sections = {p.section for p in a.store.paper_chunks(paper.id)}
+    sections = {p.section for p in a.library.store.paper_chunks(paper.id)}
     assert {"Introduction", "Results"} <= sections
-    assert [c for c, _ in a.store.keyword.search("quokkaspar", 5)]
+    assert [c for c, _ in a.library.store.keyword.search("quokkaspar", 5)]
 
     # a changed file replaces its chunks; the keyword index follows
     note.write_text(NOTE.replace("quokkaspar", "wombatspar").replace("Quokkaspar", "Wombatspar"))
     report = a.ingest([tmp_path / "papers"])
     assert report.updated == [str(note)] and len(report.unchanged) == 1
-    texts = " ".join(p.text for p in a.store.paper_chunks(paper.id))
+    texts = " ".join(p.text for p in a.library.store.paper_chunks(paper.id))
     assert "wombatspar" in texts and "quokkaspar" not in texts
-    assert not a.store.keyword.search("quokkaspar", 5)
-    assert a.store.keyword.search("wombatspar", 5)
+    assert not a.library.store.keyword.search("quokkaspar", 5)
+    assert a.library.store.keyword.search("wombatspar", 5)
 
     # a fresh process (new Assistant) sees the same library and index
     b = make_assistant()
-    b.store.sync_keyword_index()
-    assert b.store.keyword.search("wombatspar", 5)
+    b.library.store.sync_keyword_index()
+    assert b.library.store.keyword.search("wombatspar", 5)
     assert len(b.papers()) == 2
 
     removed = b.remove("Bird Migration")
     assert removed.title.startswith("Bird Migration")
     assert [p.title for p in b.papers()] == [paper.title]
-    assert not b.store.keyword.search("swallows", 5)
+    assert not b.library.store.keyword.search("swallows", 5)
     # the file held only that paper, so ingesting it again brings it back
     assert b.ingest([tmp_path / "papers"]).papers_total == 2
 
@@ -110,7 +110,7 @@ def test_other_chunk_settings_are_refused_until_reindex(make_assistant, tmp_path
         b.papers()
     report = b.reindex()
     assert report.papers_total == 1
-    assert b.store.signature["chunk_max_tokens"] == 128
+    assert b.library.store.signature["chunk_max_tokens"] == 128
     assert b.paper("Graph Sparsification").chunks >= 1
 
 
@@ -123,7 +123,7 @@ def test_reindex_keeps_papers_whose_files_are_gone(make_assistant, tmp_path):
     b = make_assistant(chunking={"overlap": 8})
     report = b.reindex()
     assert report.papers_total == 1
-    assert "quokkaspar" in " ".join(p.text for p in b.store.paper_chunks(b.papers()[0].id))
+    assert "quokkaspar" in " ".join(p.text for p in b.library.store.paper_chunks(b.papers()[0].id))
 
 
 @pytest.mark.parametrize("store_kind", ["embedded"])
@@ -132,9 +132,10 @@ def test_half_written_paper_is_removed_on_open(make_assistant, tmp_path):
     note = _write(tmp_path / "p" / "note.md", NOTE)
     a.ingest([note])
     pid = a.papers()[0].id
-    meta = a.store.paper_meta(pid)
-    a.store.papers.update(ids=[pid], metadatas=[{**meta, "complete": False}])  # as if killed
+    meta = a.library.store.paper_meta(pid)
+    # as if killed
+    a.library.store.papers.update(ids=[pid], metadatas=[{**meta, "complete": False}])
     b = make_assistant()
-    assert b.papers() == [] and b.store.count_chunks() == 0
-    assert b.store.file_records() == {}
+    assert b.papers() == [] and b.library.store.count_chunks() == 0
+    assert b.library.store.file_records() == {}
     assert b.ingest([note]).papers_total == 1

@@ -1,4 +1,4 @@
-"""OpenAIEngine against a real local HTTP server that misbehaves on request."""
+"""OpenAIChat against a real local HTTP server that misbehaves on request."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.answering.llm import ChatClient, OpenAIChat
 from assistant.errors import LLMError
-from assistant.llm import ChatEngine, OpenAIEngine
 from tests.fake_openai_server import FakeOpenAIServer, answer, cut, error, hang
 
 SECRET = "sk-test-S3CRET-do-not-leak-1234"
@@ -30,9 +30,9 @@ def server() -> Iterator[FakeOpenAIServer]:
         yield fake
 
 
-def engine_for(server: FakeOpenAIServer, **options: object) -> OpenAIEngine:
+def engine_for(server: FakeOpenAIServer, **options: object) -> OpenAIChat:
     options.setdefault("retry_backoff", 0.01)
-    return OpenAIEngine(server.base_url, "fake-model", **options)  # type: ignore[arg-type]
+    return OpenAIChat(server.base_url, "fake-model", **options)  # type: ignore[arg-type]
 
 
 def assert_no_secret(exc: BaseException) -> None:
@@ -43,7 +43,7 @@ def assert_no_secret(exc: BaseException) -> None:
 
 def test_is_a_chat_engine(server: FakeOpenAIServer) -> None:
     engine = engine_for(server)
-    assert isinstance(engine, ChatEngine)
+    assert isinstance(engine, ChatClient)
     assert engine.name == "openai"
     assert engine.description == f"openai: fake-model @ {server.base_url}"
     assert SECRET not in repr(engine) and SECRET not in engine.description
@@ -94,7 +94,7 @@ def test_500_fails_after_retries_with_backoff(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     server.script(error(500, message=f"boom {SECRET}"))
-    engine = OpenAIEngine(server.base_url, "fake-model", max_retries=3)  # default backoff 0.2 s
+    engine = OpenAIChat(server.base_url, "fake-model", max_retries=3)  # default backoff 0.2 s
     with pytest.raises(LLMError) as info:
         engine.complete(MESSAGES)
     assert str(info.value) == f"LLM endpoint {server.base_url} failed: HTTP 500 after 3 retries"
@@ -171,7 +171,7 @@ def test_cannot_connect() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    engine = OpenAIEngine(f"http://127.0.0.1:{port}/v1", "m", max_retries=1, retry_backoff=0.01)
+    engine = OpenAIChat(f"http://127.0.0.1:{port}/v1", "m", max_retries=1, retry_backoff=0.01)
     with pytest.raises(LLMError, match=rf"^cannot connect to LLM endpoint .*:{port}/v1 after 1"):
         engine.complete(MESSAGES)
 
@@ -196,7 +196,7 @@ def test_openai_base_url_env_is_honoured(
     server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-    engine = OpenAIEngine(None, "env-model")
+    engine = OpenAIChat(None, "env-model")
     assert engine.complete(MESSAGES) == "Hello from the fake server."
     assert server.requests[0].body["model"] == "env-model"
     assert server.base_url in engine.description
@@ -226,8 +226,8 @@ def test_key_from_named_env_var(server: FakeOpenAIServer, monkeypatch: pytest.Mo
 def test_missing_key(server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     with pytest.raises(LLMError, match=r"^no API key: set \$OPENAI_API_KEY$"):
-        OpenAIEngine("https://api.example.invalid/v1", "gpt-4o-mini")
+        OpenAIChat("https://api.example.invalid/v1", "gpt-4o-mini")
     with pytest.raises(LLMError, match=r"^no API key: set \$OPENAI_API_KEY$"):
-        OpenAIEngine(None, "gpt-4o-mini")  # OpenAI itself
+        OpenAIChat(None, "gpt-4o-mini")  # OpenAI itself
     engine_for(server).complete(MESSAGES)  # 127.0.0.1: a placeholder key is fine
     assert server.requests[0].headers["Authorization"] == "Bearer sk-no-key-required"

@@ -7,8 +7,7 @@ import shutil
 
 import pytest
 
-from assistant.errors import PromptError
-from assistant.prompts import (
+from assistant.answering.prompts import (
     DEFAULT_FOLDER,
     KINDS,
     LOCAL_MAX_PASSAGES,
@@ -17,6 +16,7 @@ from assistant.prompts import (
     format_passages,
     load_prompts,
 )
+from assistant.errors import PromptError
 from assistant.types import Passage
 
 OPEN = re.compile(r"<passage\b", re.IGNORECASE)

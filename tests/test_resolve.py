@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from assistant import RefError
-from assistant.resolve import resolve_ref
+from assistant.library.resolve import resolve_ref
 from assistant.types import Paper
 
 

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval import (
-    DEFAULT_MIN_RELEVANCE,
-    Retriever,
-    _fill,
-    _rrf,
-    focus_text,
-    question_kind,
-    short_names,
-)
+from assistant.search.question import focus_text, question_kind
+from assistant.search.retriever import DEFAULT_MIN_RELEVANCE, Retriever, _fill, _rrf
+from assistant.search.terms import short_names
 from assistant.types import Passage
 
 
 def _retriever(assistant, **changes) -> Retriever:
     settings = assistant.settings.retrieval.model_copy(update=changes)
-    return Retriever(assistant.store, assistant.embedder, settings)
+    return Retriever(assistant.library.store, assistant.library.embedder, settings)
 
 
 def _paper(assistant, prefix: str) -> str:
@@ -80,9 +74,9 @@ def test_fusion_brings_in_a_keyword_only_match(sample_library):
     question = "Dentex quadrant enumeration annotations"
     r = _retriever(a, candidates=5, top_k=10, per_paper=10)
     r.retrieve("warm up")  # loads the keyword index
-    vector = a.embedder.embed([question])[0].tolist()
-    dense = {p.chunk_id for p in a.store.dense_search(vector, 5)}
-    keyword = [cid for cid, _ in a.store.keyword.search(question, 5)]
+    vector = a.library.embedder.embed([question])[0].tolist()
+    dense = {p.chunk_id for p in a.library.store.dense_search(vector, 5)}
+    keyword = [cid for cid, _ in a.library.store.keyword.search(question, 5)]
     only_keyword = [cid for cid in keyword if cid not in dense]
     assert only_keyword, "the test needs a chunk that dense search misses"
     got = [p.chunk_id for p in r.retrieve(question).passages]

@@ -143,24 +143,25 @@ def test_the_keyword_index_follows_changes_made_from_another_machine(chroma_url,
     a = machine("a")
     a.ingest([papers / "000.md", papers / "001.md"])
     b = machine("b")  # an empty cache: built from the server
-    b.store.sync_keyword_index()
-    assert len(b.papers()) == 2 and not b.store.keyword.search("quokkaspar", 3)
+    b.library.store.sync_keyword_index()
+    assert len(b.papers()) == 2 and not b.library.store.keyword.search("quokkaspar", 3)
 
     a.ingest([papers])  # machine a adds two papers; b is still open
-    hits = b.store.keyword.search("quokkaspar", 3)
+    hits = b.library.store.keyword.search("quokkaspar", 3)
     assert not hits  # nothing has asked b to look yet
     ans = b.ask("How many edges does quokkaspar remove?", llm="extractive")
     assert "80%" in ans.text and len(b.papers()) == 4
-    assert b.store.keyword.search("quokkaspar", 3)
+    assert b.library.store.keyword.search("quokkaspar", 3)
 
     a.remove("Graph Sparsification")
     assert len(b.papers()) == 3
-    b.store.sync_keyword_index()
-    assert not b.store.keyword.search("quokkaspar", 3)
-    assert sorted(b.store.keyword.ids) == sorted(b.store.chunks.get(include=[])["ids"])
+    b.library.store.sync_keyword_index()
+    assert not b.library.store.keyword.search("quokkaspar", 3)
+    store = b.library.store
+    assert sorted(store.keyword.ids) == sorted(store.chunks.get(include=[])["ids"])
 
     caplog.set_level(logging.INFO, logger="assistant")
     again = machine("b")  # b's cache is reused: no rebuild, only what changed
-    again.store.sync_keyword_index()
+    again.library.store.sync_keyword_index()
     assert "rebuilding" not in caplog.text
-    assert sorted(again.store.keyword.ids) == sorted(b.store.keyword.ids)
+    assert sorted(again.library.store.keyword.ids) == sorted(b.library.store.keyword.ids)

@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from assistant import Answer, Assistant, RefError
-from assistant.config import load_settings
-from assistant.summarize import ABSTRACT_ONLY
+from assistant.answering.engines.local import LocalEngine
+from assistant.answering.summarize import ABSTRACT_ONLY
+from assistant.config import LLMSettings, load_settings
 from tests.fake_openai_server import FakeOpenAIServer, answer
 
 PDF = "paper.pdf"  # "A Perspective on Explanations of Molecular Prediction Models", 41 pages
@@ -24,7 +25,7 @@ PFGM_Q = ("Summarize the paper on physics-inspired generative models that interp
 def assert_grounded(ans: Answer, paper_ids: set[str] | None = None) -> None:
     """Every claim carries a marker that is a citation; every citation quotes its passage
     (of ``paper_ids`` when given)."""
-    from assistant.citations import parse_markers
+    from assistant.answering.markers import parse_markers
 
     numbers = {c.n for c in ans.citations}
     assert numbers == set(range(1, len(ans.citations) + 1))
@@ -140,9 +141,9 @@ class ScriptedLocal:
 
 
 def test_local_summary_path_one_passage_per_call(sample_library):
-    a = Assistant(store=sample_library.store_dir)
     fake = ScriptedLocal()
-    a.reader._chat["local"] = fake
+    a = Assistant(store=sample_library.store_dir,
+                  engines={"local": LocalEngine(LLMSettings(), chat=fake)})
     paper = a.paper(LISTING)
     ans = a.summarize(LISTING, llm="local")
     assert ans.engine == "local" and len(fake.calls) >= 3

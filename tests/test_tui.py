@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from assistant import Assistant
 from assistant.config import load_settings
-from assistant.history import History
+from assistant.records.history import History
 from assistant.tui.app import PaperApp
 from assistant.tui.screens.chat import ChatScreen
 from assistant.tui.screens.library import LibraryScreen, PaperTable
@@ -449,7 +449,7 @@ async def test_history_resume_and_export(sample_library, tmp_path):
         exported = out.read_text(encoding="utf-8")
         assert "## 1. What are marginalization models?" in exported
         assert "## 2. What is PaSa?" in exported and "## References" in exported
-        assert re.search(r"^\[1\] \*\*Generative Marginalization Models\*\*", exported, re.M)
+        assert re.search(r"^- \[1\] \*Generative Marginalization Models\*", exported, re.M)
         session = app.session_id
         await pilot.press("ctrl+n")
         assert not app.chat.query(ExchangeView) and app.session_id is None

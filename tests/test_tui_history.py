@@ -10,7 +10,9 @@ import sys
 
 import pytest
 
-from assistant.history import History, rewrite_markers, to_markdown
+from assistant.answering.markers import rewrite_markers
+from assistant.records.export import conversation_markdown
+from assistant.records.history import History
 from assistant.tui.commands import CommandError, complete, match_titles, parse
 from assistant.types import Answer, Citation, Passage, Sentence
 
@@ -65,13 +67,14 @@ def test_markdown_export_numbers_references_once(tmp_path):
     a = h.record(None, "Q1", _answer("One [1]. Two [2].", [(1, "p1", "c1"), (2, "p2", "c2")]))
     h.record(a.session_id, "Q2", _answer("Again [1, 2]. New [3].",
                                          [(1, "p2", "c2"), (2, "p1", "c1"), (3, "p3", "c3")]))
-    text = to_markdown(h.session(a.session_id), h.exchanges(a.session_id))
+    text = conversation_markdown(h.session(a.session_id), h.exchanges(a.session_id))
     assert text.startswith("# Q1\n")
     assert "## 1. Q1" in text and "## 2. Q2" in text
     assert "One [1]. Two [2]." in text
     assert "Again [2, 1]. New [3]." in text  # the same passages keep their numbers
     refs = text.split("## References", 1)[1]
-    assert refs.count("**Title p1**") == 1 and "[3] **Title p3**, p. 3, Method — “quote c3”" in refs
+    assert refs.count("*Title p1*") == 1
+    assert "- [3] *Title p3* — p. 3, § Method — “quote c3”" in refs  # one reference-line shape
 
 
 def test_rewrite_markers_keeps_links_and_brackets():
@@ -116,8 +119,8 @@ def test_completion_of_commands_titles_engines_and_paths(tmp_path):
 
 
 def test_the_core_never_imports_textual():
-    code = ("import sys, assistant, assistant.api, assistant.reading, assistant.cli, "
-            "assistant.history; from assistant import Assistant; "
+    code = ("import sys, assistant, assistant.api, assistant.answering.reading, assistant.cli, "
+            "assistant.records.history; from assistant import Assistant; "
             "print('textual' in sys.modules, any(m.startswith('textual.') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import os
 import sys
 from collections.abc import Iterable
@@ -25,8 +24,8 @@ from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
-from ..history import History
 from ..paths import history_db
+from ..records.history import History
 from ..types import IngestReport, Paper
 from .palette import PaperCommands
 from .render import short_title
@@ -177,18 +176,11 @@ class PaperApp(App[int]):
         self.call_from_thread(self._loaded, "")
 
     def _describe(self, engine: str) -> str:
-        """(worker thread) Build the engine and return a short name for the header, e.g.
-        ``openai (gpt-4o-mini)``. The engine's client library is imported here, off the event
-        loop: the async client would import it on first use (~1.5 s) and freeze the UI."""
-        description = self.assistant.reader.describe(engine)
-        if engine in ("openai", "local"):
-            for module in ("openai", "openai.resources.chat"):
-                importlib.import_module(module)
-        if engine == "extractive":
-            return "extractive"
-        name, _, rest = description.partition(":")
-        model = rest.split("@")[0].strip()
-        return f"{name} ({model})" if model else name
+        """(worker thread) Build and warm the engine (its client library is imported here, off
+        the event loop) and return its short name for the header, e.g. ``openai (gpt-4o)``."""
+        built = self.assistant.engine(engine)
+        built.warm()
+        return built.label
 
     def _loaded(self, error: str) -> None:
         self.library = replace(self.library, loaded=True, error=error)
@@ -262,7 +254,7 @@ class PaperApp(App[int]):
     def _switch_engine(self, name: str) -> None:
         engine = self.assistant.engine_name(name)  # ConfigError for an unknown name
         label = self._describe(engine)
-        description = self.assistant.reader.describe(engine)
+        description = self.assistant.engine(engine).description
         gc.freeze()
 
         def apply() -> None:

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-ENGINES = ("extractive", "local", "openai")
+from ..answering.engines.registry import engine_names
+
 COMPLETIONS_MAX = 8
 
 
@@ -123,7 +124,8 @@ def complete(line: str, titles: Sequence[str], cwd: str | Path | None = None) ->
         return [prefix + _quote(t) + ("" if command.max_args == 1 else " ")
                 for t in match_titles(partial, titles)]
     if command.completes == "engine":
-        return [prefix + e for e in ENGINES if e.startswith(partial.lower()) and e != partial]
+        return [prefix + e for e in engine_names()
+                if e.startswith(partial.lower()) and e != partial]
     return [prefix + p for p in _paths(partial, cwd)]
 
 

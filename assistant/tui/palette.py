@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.markup import escape
 from textual.style import Style
 
-from .commands import ENGINES
+from ..answering.engines.registry import engine_names
 
 if TYPE_CHECKING:
     from .app import PaperApp
@@ -42,7 +42,7 @@ class PaperCommands(Provider):
             ("Clear the paper scope (ask the whole library)", app.clear_scope, ""),
         ]
         entries += [(f"Engine: {name}", partial(app.switch_engine, name), f"/engine {name}")
-                    for name in ENGINES]
+                    for name in engine_names(auto=False)]
         return entries
 
     def _papers(self) -> list[Entry]:

@@ -12,7 +12,7 @@ import re
 
 from textual.content import Content
 
-from ..history import rewrite_markers
+from ..answering.markers import rewrite_markers
 from ..types import Answer, Citation, Paper, Support
 
 SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
@@ -57,12 +57,7 @@ def support_counts(answer: Answer) -> dict[str, int]:
 
 def location(c: Citation) -> str:
     """``p. 3 · Method`` (what is known of it)."""
-    parts = []
-    if c.page:
-        parts.append(f"p. {c.page}")
-    if c.section:
-        parts.append(c.section)
-    return " · ".join(parts)
+    return c.location(" \u00b7 ")
 
 
 def _oneline(text: str) -> str:

@@ -18,10 +18,12 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, Static
 
+from ...answering.engines.registry import engine_names
 from ...errors import AssistantError, RefError
-from ...history import Exchange, to_markdown
+from ...records.export import conversation_markdown
+from ...records.history import Exchange
 from ...types import Answer
-from ..commands import COMMANDS, ENGINES, CommandError, Parsed, parse
+from ..commands import COMMANDS, CommandError, Parsed, parse
 from ..render import CITE_SCHEME, slug
 from ..widgets.exchange import ExchangeView
 from ..widgets.prompt import CompletionHints, PromptInput
@@ -184,7 +186,7 @@ class ChatScreen(AppScreen):
             if args:
                 app.switch_engine(args[0])
             else:
-                self.notify(f"Engine: {app.engine_label}. Others: {', '.join(ENGINES)} "
+                self.notify(f"Engine: {app.engine_label}. Others: {', '.join(engine_names())} "
                             "(/engine NAME)", markup=False)
         elif name == "export":
             self.action_export(args[0] if args else None)
@@ -419,7 +421,7 @@ class ChatScreen(AppScreen):
         history = app.history
         session = await asyncio.to_thread(history.session, app.session_id)
         exchanges = await asyncio.to_thread(history.exchanges, app.session_id)
-        text = to_markdown(session, exchanges)
+        text = conversation_markdown(session, exchanges)
         if filename:
             path = Path(filename).expanduser()
         else:

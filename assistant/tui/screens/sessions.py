@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...history import Session
+from ...records.history import Session
 from .base import AppScreen
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""Answers: markers, citations, prompts, engines, summaries and comparisons."""

@@ -1,0 +1,58 @@
+"""Printing answers in the terminal: the engine header, the answer, flags and sources."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from ..types import Answer
+
+if TYPE_CHECKING:
+    from ..api import Assistant
+
+SUPPORT_MARK = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+
+
+def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine: str) -> Answer:
+    """Show an LLM's text live on a terminal (dim), then return the checked Answer."""
+    live = not a.engine(engine).verbatim and sys.stdout.isatty()
+    answer = None
+    for event in a.stream(question, papers=papers, llm=engine):
+        if isinstance(event, Answer):
+            answer = event
+        elif live:
+            sys.stdout.write(f"\x1b[2m{event}\x1b[0m")
+            sys.stdout.flush()
+    if live:
+        sys.stdout.write("\n\n")
+    assert answer is not None
+    return answer
+
+
+def print_answer(answer: Answer, engine_description: str) -> None:
+    """Header, Markdown answer, unsupported-sentence flags, numbered sources."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    console = Console()
+    console.print(Text(f"engine: {engine_description}", style="dim"))
+    console.print(Markdown(answer.text))
+    flagged = [s for s in answer.sentences if s.support != "supported"]
+    if flagged and not answer.abstained:
+        console.print()
+        for s in flagged:
+            line = Text(f"{SUPPORT_MARK[s.support]} {s.support}: ", style="yellow")
+            line.append(s.text)
+            console.print(line)
+    if answer.citations:
+        console.print()
+        console.print(Text("Sources", style="bold"))
+        for c in answer.citations:
+            where = c.location()
+            line = Text(f"[{c.n}] ", style="cyan")
+            line.append(c.title, style="bold")
+            if where:
+                line.append(f" — {where}")
+            line.append(f"\n    “{c.quote}”", style="dim")
+            console.print(line)

@@ -1,0 +1,289 @@
+"""Files -> papers -> chunks -> vectors -> store, skipping what is unchanged.
+
+Identity: a paper is its normalised title (see ``identity.paper_id``), so one paper found in
+several files is stored once and lists every file as a source. When two files hold different
+text for one paper (a listing abstract and the full PDF), the longer text is kept.
+
+A reader thread hashes, reads and chunks the next files while the main thread embeds and
+writes the current one (the model releases the GIL), so ingest costs little beyond embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import IngestError
+from ..ingest import iter_sources, paper_id, read_file
+from ..types import Chunk, FileFailure, IngestReport, PaperDoc
+
+if TYPE_CHECKING:
+    from .chunking import Chunker
+    from .embedding import Embedder
+    from .store import FileRecord, Store
+
+EMBED_SLICE = 64  # chunks embedded between progress updates
+READ_AHEAD = 2  # files read and chunked ahead of the one being embedded
+
+
+class Progress(Protocol):
+    """What the pipeline tells a progress display."""
+
+    def start(self, files: int) -> None: ...
+    def file_done(self, path: str, status: str) -> None: ...
+    def chunks_done(self, n: int) -> None: ...
+
+
+class _Silent:
+    def start(self, files: int) -> None: ...
+    def file_done(self, path: str, status: str) -> None: ...
+    def chunks_done(self, n: int) -> None: ...
+
+
+@dataclass(slots=True)
+class _Loaded:
+    """One source file after the reader thread: hashed, and read and chunked if it changed."""
+
+    src: Path
+    path: str
+    digest: str = ""
+    docs: list[tuple[str, PaperDoc, list[Chunk]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    read: bool = False
+    failure: FileFailure | None = None
+
+
+@dataclass(slots=True)
+class _Planned:
+    doc: PaperDoc
+    meta: dict[str, Any]
+    chunks: list[Chunk]
+    replace: bool
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def text_sha(doc: PaperDoc) -> str:
+    return hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def paper_meta(pid: str, doc: PaperDoc, sources: list[str], n_chunks: int) -> dict[str, Any]:
+    """Chroma metadata for a paper (no None values; lists as JSON)."""
+    return {
+        "id": pid,
+        "title": doc.title,
+        "authors": json.dumps(doc.authors),
+        "n_authors": doc.n_authors if doc.n_authors is not None else -1,
+        "year": doc.year if doc.year is not None else -1,
+        "date": doc.date or "",
+        "doi": doc.doi or "",
+        "arxiv_id": doc.arxiv_id or "",
+        "code_url": doc.code_url or "",
+        "kind": doc.kind,
+        "sources": json.dumps(sources),
+        "text_source": doc.source,
+        "text_sha": text_sha(doc),
+        "text_len": len(doc.text),
+        "chunks": n_chunks,
+    }
+
+
+class Ingestor:
+    """Runs one ingest over files and folders against a store."""
+
+    def __init__(self, store: Store, embedder: Embedder, chunker: Chunker, max_bytes: int):
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker
+        self.max_bytes = max_bytes
+        self._began = False
+
+    def run(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
+        progress = progress or _Silent()
+        report = IngestReport()
+        sources = list(iter_sources(paths))
+        progress.start(len(sources))
+        records = self.store.file_records([str(s.resolve()) for s in sources
+                                           if isinstance(s, Path)])
+        known = self.store.papers_meta()
+        for item in self._loaded(sources, records):
+            status = self._one_file(item, records, known, report, progress)
+            progress.file_done(item.failure.path if item.failure else str(item.src), status)
+        if self._began:
+            self.store.sync_keyword_index()
+        report.papers_total = len(self.store.papers_meta())
+        report.chunks_total = self.store.count_chunks()
+        return report
+
+    # -- reader thread -------------------------------------------------------------------------
+    def _loaded(self, sources: list[Path | FileFailure], records: dict[str, FileRecord]):
+        """Loaded files in order, READ_AHEAD of them prepared on a reader thread."""
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
+            ahead: deque[Future[_Loaded]] = deque()
+            queue = iter(sources)
+            for src in queue:
+                ahead.append(pool.submit(self._load, src, records))
+                if len(ahead) > READ_AHEAD:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+
+    def _load(self, src: Path | FileFailure, records: dict[str, FileRecord], force: bool = False
+              ) -> _Loaded:
+        if isinstance(src, FileFailure):
+            return _Loaded(Path(src.path), src.path, failure=src)
+        item = _Loaded(src, str(src.resolve()))
+        try:
+            size = src.stat().st_size
+            if size > self.max_bytes:
+                limit = self.max_bytes / 1e6
+                reason = f"file too large ({size / 1e6:.1f} MB > limit {limit:g} MB)"
+                raise IngestError(str(src), reason)
+            item.digest = file_sha256(src)
+            record = records.get(item.path)
+            if record and record.sha256 == item.digest and not force:
+                return item  # probably unchanged: the main thread decides
+            result = read_file(src, max_bytes=self.max_bytes)
+        except IngestError as exc:
+            item.failure = FileFailure(str(src), exc.reason)
+            return item
+        except OSError as exc:
+            item.failure = FileFailure(str(src), exc.strerror or str(exc))
+            return item
+        item.read = True
+        item.warnings = result.warnings
+        for doc in result.papers:
+            doc.source = item.path
+            pid = paper_id(doc)
+            item.docs.append((pid, doc, self.chunker.chunk(pid, doc)))
+        return item
+
+    # -- main thread ---------------------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self._began:
+            self.store.begin_write()
+            self._began = True
+
+    def _one_file(self, item: _Loaded, records, known, report: IngestReport, progress) -> str:
+        if item.failure:
+            report.failed.append(item.failure)
+            return "failed"
+        record = records.get(item.path)
+        if not item.read:
+            if all(p in known for p in record.paper_ids):
+                report.unchanged.append(str(item.src))
+                return "unchanged"
+            item = self._load(item.src, records, force=True)  # papers went missing: redo
+            if item.failure:
+                report.failed.append(item.failure)
+                return "failed"
+        report.warnings.extend(item.warnings)
+        pids = self._store_papers(item, known, report, progress)
+        old = set(record.paper_ids) if record else set()
+        for gone in old - set(pids):
+            self._drop_source(gone, item.path, known)
+        from .store import FileRecord
+
+        self._begin()
+        records[item.path] = FileRecord(item.path, item.digest, pids)
+        self.store.put_file(records[item.path])
+        (report.updated if record else report.added).append(str(item.src))
+        return "updated" if record else "added"
+
+    def _store_papers(self, item: _Loaded, known, report, progress) -> list[str]:
+        """Decide, embed and write this file's papers; returns their ids in file order."""
+        path = item.path
+        pids: list[str] = []
+        planned: list[_Planned] = []
+        new_sources: dict[str, list[str]] = {}
+        for pid, doc, chunks in item.docs:
+            if pid in pids:
+                continue
+            existing = known.get(pid)
+            sources = json.loads(existing["sources"]) if existing else []
+            if path not in sources:
+                sources.append(path)
+            if existing and not self._text_wins(doc, existing, path):
+                pids.append(pid)
+                if sources != json.loads(existing["sources"]):
+                    new_sources[pid] = sources
+                    existing["sources"] = json.dumps(sources)
+                continue
+            if not chunks:
+                report.warnings.append(f"{path}: '{doc.title[:60]}' has no text; skipped")
+                continue
+            pids.append(pid)
+            meta = paper_meta(pid, doc, sources, len(chunks))
+            planned.append(_Planned(doc, meta, chunks, replace=existing is not None))
+        if new_sources:
+            self._begin()
+            self.store.set_sources(new_sources)
+        self._embed_and_write(planned, report, progress, known)
+        return pids
+
+    @staticmethod
+    def _text_wins(doc: PaperDoc, existing: dict[str, Any], path: str) -> bool:
+        """Should ``doc`` replace the stored text of the same paper?"""
+        if existing.get("text_sha") == text_sha(doc):
+            return False
+        if existing.get("text_source") == path:
+            return True  # the file that gave the text changed
+        return len(doc.text) > int(existing.get("text_len", 0))
+
+    def _embed_and_write(self, planned: list[_Planned], report, progress, known) -> None:
+        import numpy as np
+
+        from .chunking import embed_text
+
+        if not planned:
+            return
+        self._begin()
+        texts = [embed_text(p.doc.title, c.text) for p in planned for c in p.chunks]
+        parts = []
+        for start in range(0, len(texts), EMBED_SLICE):
+            parts.append(self.embedder.embed(texts[start : start + EMBED_SLICE]))
+            progress.chunks_done(len(parts[-1]))
+        vectors = np.concatenate(parts)
+        batch, offset = [], 0
+        for plan in planned:
+            n = len(plan.chunks)
+            batch.append((plan.meta, plan.chunks, vectors[offset : offset + n]))
+            offset += n
+            known[plan.meta["id"]] = {k: v for k, v in plan.meta.items() if k != "id"}
+            report.papers_added += 0 if plan.replace else 1
+            report.chunks_added += n
+        self.store.write_papers(batch)
+
+    def restore(self, pid: str, doc: PaperDoc, meta: dict[str, Any]) -> None:
+        """Write a paper from saved text and metadata (reindex of a paper whose file is gone)."""
+        chunks = self.chunker.chunk(pid, doc)
+        if chunks:
+            full = {**meta, "id": pid, "chunks": len(chunks)}
+            full.pop("complete", None)
+            plan = _Planned(doc, full, chunks, replace=True)
+            self._embed_and_write([plan], IngestReport(), _Silent(), {})
+
+    def _drop_source(self, pid: str, path: str, known) -> None:
+        """A file no longer holds a paper: forget the source; drop the paper if it was the last."""
+        meta = known.get(pid)
+        if meta is None:
+            return
+        sources = [s for s in json.loads(meta["sources"]) if s != path]
+        self._begin()
+        if sources:
+            self.store.set_sources({pid: sources})
+            meta["sources"] = json.dumps(sources)
+        else:
+            self.store.delete_paper(pid)
+            known.pop(pid, None)

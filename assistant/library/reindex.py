@@ -1,0 +1,121 @@
+"""Rebuild the library under the current embedding and chunk settings.
+
+Sources that still exist are read again; papers whose files are gone keep their stored chunk
+texts, re-embedded. The old contents are first saved to ``reindex-backup.jsonl`` in the store
+folder, so an interrupted reindex resumes from it instead of losing papers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..types import Block, PaperDoc
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..types import IngestReport
+    from .chunking import Chunker
+    from .embedding import Embedder
+    from .ingestor import Progress
+    from .store import Store
+
+BACKUP = "reindex-backup.jsonl"
+
+
+class Library(Protocol):
+    """What a rebuild needs of the library (:class:`assistant.library.Library`)."""
+
+    settings: Settings
+    store_dir: Path
+
+    @property
+    def store(self) -> Store: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def chunker(self) -> Chunker: ...
+    def add_files(self, paths: list[str | Path], progress: Progress | None = None
+                  ) -> IngestReport: ...
+
+
+def _dump(library: Library, backup: Path) -> None:
+    """Save every paper's metadata and chunk texts, with no signature check."""
+    from .chroma_client import client as open_client
+    from .chroma_client import collection_names
+
+    client = open_client(library.settings, library.store_dir)
+    want = collection_names(library.settings)
+    names = {getattr(c, "name", c) for c in client.list_collections()}
+    if want["papers"] not in names or want["chunks"] not in names:
+        backup.write_text("")
+        return
+    papers = client.get_collection(want["papers"], embedding_function=None)
+    chunks = client.get_collection(want["chunks"], embedding_function=None)
+    tmp = backup.with_suffix(".tmp")
+    with open(tmp, "w") as out:
+        got = papers.get(where={"complete": True}, include=["metadatas"])
+        for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            rows = chunks.get(where={"paper_id": pid}, include=["documents", "metadatas"])
+            parts = sorted(
+                zip(rows["documents"], rows["metadatas"], strict=True),
+                key=lambda r: int(r[1].get("index", 0)),
+            )
+            blocks = [
+                {"text": d, "page": m.get("page") or None, "section": m.get("section") or None}
+                for d, m in parts
+            ]
+            out.write(json.dumps({"id": pid, "meta": meta, "blocks": blocks}) + "\n")
+    os.replace(tmp, backup)
+
+
+def rebuild(library: Library, progress: Progress | None = None) -> IngestReport:
+    """Drop and rebuild every collection (the caller holds the write and data locks);
+    returns what the rebuild ingested."""
+    from .chroma_client import client as open_client
+    from .chroma_client import collection_names
+
+    library.store_dir.mkdir(parents=True, exist_ok=True)
+    backup = library.store_dir / BACKUP
+    if not backup.exists():
+        _dump(library, backup)
+        client = open_client(library.settings, library.store_dir)
+        for name in collection_names(library.settings).values():
+            with contextlib.suppress(Exception):  # already gone
+                client.delete_collection(name)
+    records = [json.loads(line) for line in backup.read_text().splitlines() if line.strip()]
+    sources = sorted(
+        {s for r in records for s in json.loads(r["meta"].get("sources", "[]")) if Path(s).exists()}
+    )
+    report = library.add_files(list(sources), progress) if sources else None
+    kept = set(sources)
+    missing = [r for r in records if not set(json.loads(r["meta"].get("sources", "[]"))) & kept]
+    if missing:
+        _restore(library, missing)
+    backup.unlink()
+    from ..types import IngestReport as Report
+
+    report = report or Report()
+    report.papers_total = library.store.count_papers()
+    report.chunks_total = library.store.count_chunks()
+    return report
+
+
+def _restore(library: Library, records: list[dict]) -> None:
+    """Re-embed papers whose source files are gone from their stored chunk texts."""
+    from .ingestor import Ingestor
+
+    ing = Ingestor(library.store, library.embedder, library.chunker, max_bytes=1 << 62)
+    for r in records:
+        m = r["meta"]
+        doc = PaperDoc(
+            title=m.get("title", ""),
+            blocks=[Block(b["text"], b["page"], b["section"]) for b in r["blocks"]],
+            source=m.get("text_source", ""),
+            kind=m.get("kind", ""),
+        )
+        ing.restore(r["id"], doc, m)
+    library.store.sync_keyword_index(force=True)

@@ -1,0 +1,1 @@
+"""What outlives an answer: conversation history and exports."""

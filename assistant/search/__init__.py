@@ -1,0 +1,1 @@
+"""Finding passages: question analysis and the hybrid retriever."""
