@@ -102,14 +102,16 @@ def make_app(assistant: Assistant, tmp_path: Path, **kwargs) -> PaperApp:
 
 
 async def started(pilot: Pilot) -> PaperApp:
-    app: PaperApp = pilot.app  # type: ignore[assignment]
+    app = pilot.app
+    assert isinstance(app, PaperApp)
     await wait_for(pilot, lambda: app.is_ready, 60, "the library to load")
     return app
 
 
 async def submit(pilot: Pilot, line: str, *, typed: bool = False) -> None:
     """Put ``line`` in the chat input (key by key if ``typed``) and press enter."""
-    app: PaperApp = pilot.app  # type: ignore[assignment]
+    app = pilot.app
+    assert isinstance(app, PaperApp)
     prompt = app.chat.prompt
     prompt.focus()
     if typed:
@@ -122,7 +124,8 @@ async def submit(pilot: Pilot, line: str, *, typed: bool = False) -> None:
 
 async def answered(pilot: Pilot, count: int = 1, timeout: float = 60) -> ExchangeView:
     """Wait until ``count`` exchanges are finished (or failed); return the last one."""
-    app: PaperApp = pilot.app  # type: ignore[assignment]
+    app = pilot.app
+    assert isinstance(app, PaperApp)
 
     def done() -> bool:
         views = list(app.chat.query(ExchangeView))

@@ -7,6 +7,9 @@ and look at the SVGs under tests/__snapshots__/ before committing them.
 from __future__ import annotations
 
 from textual.pilot import Pilot
+from textual.widgets import Input
+
+from assistant.tui.screens.library import LibraryScreen
 
 from .test_tui import answered, make_app, started, submit
 
@@ -15,8 +18,8 @@ SIZE = (120, 36)
 
 def _still(pilot: Pilot) -> None:
     """No blinking cursors: the same pixels every run."""
-    for widget in pilot.app.screen.query("Input"):
-        widget.cursor_blink = False  # type: ignore[attr-defined]
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
 
 
 def test_chat_snapshot(snap_compare, sample_library, tmp_path):
@@ -42,7 +45,9 @@ def test_library_snapshot(snap_compare, sample_library, tmp_path):
         await started(pilot)
         await pilot.press("f3")
         await pilot.pause(0.1)
-        app.screen.set_filter("model")  # type: ignore[attr-defined]
+        library = app.screen
+        assert isinstance(library, LibraryScreen)
+        library.set_filter("model")
         await pilot.pause(0.4)
         await pilot.press("down", "down", "space")
         _still(pilot)

@@ -12,30 +12,43 @@ import asyncio
 import gc
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
-from textual.binding import Binding
 from textual.reactive import var
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db
 from ..records.history import History
 from ..types import IngestReport, Paper
+from .bindings import binding_ids, bindings_for
+from .messages import (
+    AskIngestPath,
+    ClearScope,
+    IngestPaths,
+    Navigate,
+    Prefill,
+    RemovePaper,
+    ResumeSession,
+    RunCommand,
+    SessionForgotten,
+    SwitchEngine,
+    ToggleScope,
+    WorkerFailed,
+)
 from .palette import PaperCommands
 from .render import short_title
-from .state import IngestState, LibraryInfo
+from .screens.chat import ChatScreen
+from .state import AppState, IngestState, LibraryInfo
 
 if TYPE_CHECKING:
     from ..api import Assistant
-    from .screens.chat import ChatScreen
-
-NAV = Binding.Group("Screens")
 
 
 def _settle_memory() -> None:
@@ -77,22 +90,24 @@ class _UIProgress:
         self._update(chunks=n)
 
 
+class _Commands(PaperCommands):
+    """The command palette over this app."""
+
+    @property
+    def state(self) -> AppState:
+        app = self.app
+        assert isinstance(app, PaperApp)
+        return app
+
+
 class PaperApp(App[int]):
     """Chat with a paper library: cited answers, sources, library, history."""
 
     CSS_PATH = "app.tcss"
     TITLE = "Paper Assistant"
-    COMMANDS = App.COMMANDS | {PaperCommands}
+    COMMANDS = App.COMMANDS | {_Commands}
     COMMAND_PALETTE_BINDING = "ctrl+p"
-    BINDINGS = [
-        Binding("f1", "help", "Help", id="help"),
-        Binding("f2", "show_chat", "Chat", id="chat", group=NAV),
-        Binding("f3", "show_library", "Library", id="library", group=NAV),
-        Binding("f4", "show_sessions", "History", id="history", group=NAV),
-        Binding("ctrl+p", "command_palette", "Commands", id="command-palette",
-                priority=True),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-    ]
+    BINDINGS = bindings_for("everywhere")
 
     papers: var[tuple[Paper, ...]] = var(())
     """The library, by title (empty until loaded)."""
@@ -118,7 +133,9 @@ class PaperApp(App[int]):
         self.assistant = assistant
         self.seed = ingest_if_empty
         self.history = history or History(history_db(assistant.store_dir))
-        self.session_id: int | None = None
+        self.keymap: dict[str, str] = {}
+        """The keys remapped by ``[ui.keys]`` (binding id -> keys)."""
+        self._chat: ChatScreen | None = None
         self.load_error: AssistantError | None = None
         self._loaded_event: asyncio.Event | None = None
         engine = assistant.engine_name()
@@ -138,14 +155,13 @@ class PaperApp(App[int]):
         self.call_after_refresh(self._start_loading)
 
     def _apply_keymap(self, keys: dict[str, str]) -> None:
-        from .keys import binding_ids
-
         known = binding_ids()
         unknown = sorted(k for k in keys if k not in known)
         if unknown:
             self.notify(f"[ui] keys: unknown binding ids {', '.join(unknown)} "
                         f"(see F1 for the ids)", severity="warning", markup=False)
-        self.set_keymap({k: v for k, v in keys.items() if k in known})
+        self.keymap = {k: v for k, v in keys.items() if k in known}
+        self.set_keymap(self.keymap)
 
     def _start_loading(self) -> None:
         self.run_worker(self._load, thread=True, name="load", group="load",
@@ -241,6 +257,11 @@ class PaperApp(App[int]):
     def clear_scope(self) -> None:
         self.scope = ()
 
+    @property
+    def session_id(self) -> int | None:
+        """The conversation new questions continue (the chat's; None: a new one)."""
+        return self._chat.session_id if self._chat is not None else None
+
     def titles(self) -> list[str]:
         """Paper titles, for completion."""
         return [p.title for p in self.papers]
@@ -329,6 +350,9 @@ class PaperApp(App[int]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.report_error(event.worker.error)
 
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        self.report_error(message.error)
+
     def report_error(self, error: BaseException) -> None:
         """The one place errors become user text: a notification; the UI stays usable."""
         titles = {LLMError: "Answer engine error", RefError: "Paper not found",
@@ -344,16 +368,17 @@ class PaperApp(App[int]):
 
     # -- navigation --------------------------------------------------------------------------------
     def get_default_screen(self) -> ChatScreen:
-        from .screens.chat import ChatScreen
-
-        return ChatScreen()
+        self._chat = ChatScreen(self)
+        return self._chat
 
     @property
     def chat(self) -> ChatScreen:
         """The chat screen (always at the bottom of the stack)."""
-        return self.screen_stack[0]  # type: ignore[return-value]
+        if self._chat is None:
+            raise RuntimeError("the chat screen exists once the app runs")
+        return self._chat
 
-    def _show(self, name: str, factory: Any) -> None:
+    def _show(self, name: str, factory: Callable[[], Screen[None]]) -> None:
         if not self.is_screen_installed(name):
             self.install_screen(factory(), name)
         target = self.get_screen(name)
@@ -373,22 +398,23 @@ class PaperApp(App[int]):
         """Open the library (optionally with a filter)."""
         from .screens.library import LibraryScreen
 
-        self._show("library", LibraryScreen)
-        if filter:
-            self.get_screen("library").set_filter(filter)  # type: ignore[attr-defined]
+        self._show("library", partial(LibraryScreen, self))
+        library = self.get_screen("library")
+        if filter and isinstance(library, LibraryScreen):
+            library.set_filter(filter)
 
     def action_show_sessions(self) -> None:
         """Open the list of past conversations."""
         from .screens.sessions import SessionsScreen
 
-        self._show("sessions", SessionsScreen)
+        self._show("sessions", partial(SessionsScreen, self))
 
     def action_help(self) -> None:
         """Show commands and key bindings."""
         from .screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.keymap))
 
     def action_focus_prompt(self) -> None:
         self.chat.focus_prompt()
@@ -403,6 +429,57 @@ class PaperApp(App[int]):
 
         self.push_screen(PathPrompt("Ingest a file or folder", "path to a PDF, text, "
                                     "Markdown, HTML file or a folder"), done)
+
+    # -- what screens and the palette ask for (assistant.tui.messages) ---------------------------
+    def on_navigate(self, message: Navigate) -> None:
+        if message.to == "chat":
+            self.action_show_chat()
+        elif message.to == "library":
+            self.action_show_library(message.filter)
+        elif message.to == "sessions":
+            self.action_show_sessions()
+        else:
+            self.action_help()
+
+    def on_prefill(self, message: Prefill) -> None:
+        self.action_show_chat()
+        self.chat.prefill(message.text)
+
+    def on_run_command(self, message: RunCommand) -> None:
+        if message.parsed.command.name in ("summarize", "compare"):
+            self.action_show_chat()
+            if self.chat.refuse_if_busy():
+                return
+        self.chat.run_command(message.parsed)
+
+    def on_switch_engine(self, message: SwitchEngine) -> None:
+        self.switch_engine(message.name)
+
+    def on_ingest_paths(self, message: IngestPaths) -> None:
+        self.start_ingest(message.paths)
+
+    def on_ask_ingest_path(self, _: AskIngestPath) -> None:
+        self.action_ingest_prompt()
+
+    def on_toggle_scope(self, message: ToggleScope) -> None:
+        added = self.toggle_scope(message.paper.id)
+        if message.announce:
+            self.notify(f"{'Added to' if added else 'Removed from'} the scope: "
+                        f"{message.paper.title}", markup=False)
+
+    def on_clear_scope(self, _: ClearScope) -> None:
+        self.clear_scope()
+
+    def on_remove_paper(self, message: RemovePaper) -> None:
+        self.remove_paper(message.paper)
+
+    def on_resume_session(self, message: ResumeSession) -> None:
+        self.action_show_chat()
+        self.chat.resume(message.session_id)
+
+    def on_session_forgotten(self, message: SessionForgotten) -> None:
+        if self.chat.session_id == message.session_id:
+            self.chat.session_id = None
 
 
 def run_app(assistant: Assistant, ingest_if_empty: str | None = None) -> int:

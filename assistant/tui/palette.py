@@ -9,76 +9,86 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
+from textual.message import Message
 from textual.style import Style
 
 from ..answering.engines.registry import engine_names
+from .commands import BY_NAME, Parsed
+from .messages import (
+    AskIngestPath,
+    ClearScope,
+    Navigate,
+    Prefill,
+    RunCommand,
+    SwitchEngine,
+    ToggleScope,
+)
 
 if TYPE_CHECKING:
-    from .app import PaperApp
+    from .state import AppState
 
-Entry = tuple[str, Callable[[], object], str]
+Entry = tuple[str, Callable[[], Message], str]  # text, the message it sends the app, help
+
+
+def _command(name: str, *args: str) -> RunCommand:
+    return RunCommand(Parsed(BY_NAME[name], list(args)))
 
 
 class PaperCommands(Provider):
-    """Actions of the app; paper titles are matched as plain text (never markup)."""
+    """Actions of the app; paper titles are matched as plain text (never markup).
+
+    Each entry posts a message to the app (:mod:`assistant.tui.messages`). The app subclasses
+    this to say where its state is (:attr:`state`), so the palette never imports the app.
+    """
 
     @property
-    def _app(self) -> PaperApp:
-        return self.app  # type: ignore[return-value]
+    def state(self) -> AppState:
+        """The app's state (the paper list)."""
+        raise NotImplementedError
 
     def _fixed(self) -> list[Entry]:
-        app = self._app
-        chat = app.chat
         entries: list[Entry] = [
-            ("Library: browse, filter, scope papers", app.action_show_library,
+            ("Library: browse, filter, scope papers", partial(Navigate, "library"),
              "F3 · /papers"),
-            ("History: resume a conversation", app.action_show_sessions, "F4"),
-            ("Help: commands and keys", app.action_help, "F1 · /help"),
-            ("New conversation", chat.action_new_chat, "ctrl+n · /clear"),
-            ("Export conversation to Markdown", chat.action_export, "ctrl+s · /export [FILE]"),
-            ("Ingest a file or folder…", app.action_ingest_prompt, "/ingest PATH"),
-            ("Summarize a paper…", partial(chat.prefill, "/summarize "), "/summarize REF"),
-            ("Compare papers…", partial(chat.prefill, "/compare "), "/compare REF REF"),
-            ("Clear the paper scope (ask the whole library)", app.clear_scope, ""),
+            ("History: resume a conversation", partial(Navigate, "sessions"), "F4"),
+            ("Help: commands and keys", partial(Navigate, "help"), "F1 · /help"),
+            ("New conversation", partial(_command, "clear"), "ctrl+n · /clear"),
+            ("Export conversation to Markdown", partial(_command, "export"),
+             "ctrl+s · /export [FILE]"),
+            ("Ingest a file or folder…", AskIngestPath, "/ingest PATH"),
+            ("Summarize a paper…", partial(Prefill, "/summarize "), "/summarize REF"),
+            ("Compare papers…", partial(Prefill, "/compare "), "/compare REF REF"),
+            ("Clear the paper scope (ask the whole library)", ClearScope, ""),
         ]
-        entries += [(f"Engine: {name}", partial(app.switch_engine, name), f"/engine {name}")
+        entries += [(f"Engine: {name}", partial(SwitchEngine, name), f"/engine {name}")
                     for name in engine_names(auto=False)]
         return entries
 
     def _papers(self) -> list[Entry]:
-        app = self._app
         out: list[Entry] = []
-        for p in app.papers:
-            out.append((f"Summarize: {p.title}", partial(_summarize, app, p.id), "/summarize"))
-            out.append((f"Scope: {p.title}", partial(_toggle_scope, app, p.id, p.title),
+        for p in self.state.papers:
+            out.append((f"Summarize: {p.title}", partial(_command, "summarize", p.id),
+                        "/summarize"))
+            out.append((f"Scope: {p.title}", partial(ToggleScope, p, announce=True),
                         "add to or remove from the question scope"))
         return out
 
+    def _send(self, make: Callable[[], Message]) -> None:
+        self.app.post_message(make())
+
     async def discover(self) -> Hits:
-        for text, callback, help_text in self._fixed():
-            yield DiscoveryHit(escape(text), callback, text=text,
+        for text, make, help_text in self._fixed():
+            yield DiscoveryHit(escape(text), partial(self._send, make), text=text,
                                help=escape(help_text) if help_text else None)
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
-        for text, callback, help_text in self._fixed() + self._papers():
+        for text, make, help_text in self._fixed() + self._papers():
             score, offsets = matcher.fuzzy_search.match(query, text)
             if score > 0:
-                yield Hit(score, _highlight(text, offsets, matcher.match_style), callback,
-                          text=text, help=escape(help_text) if help_text else None)
-
-
-def _summarize(app: PaperApp, paper_id: str) -> None:
-    app.action_show_chat()
-    if not app.chat.busy:
-        app.chat.summarize(paper_id)
-    else:
-        app.notify("An answer is still being written: esc cancels it.", severity="warning")
-
-
-def _toggle_scope(app: PaperApp, paper_id: str, title: str) -> None:
-    added = app.toggle_scope(paper_id)
-    app.notify(f"{'Added to' if added else 'Removed from'} the scope: {title}", markup=False)
+                yield Hit(score, _highlight(text, offsets, matcher.match_style),
+                          partial(self._send, make), text=text,
+                          help=escape(help_text) if help_text else None)
 
 
 def _highlight(text: str, offsets: Sequence[int], style: Style) -> Content:

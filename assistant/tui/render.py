@@ -131,7 +131,7 @@ def flagged_sentences(answer: Answer, limit: int = 5) -> Content:
     return Content("\n").join(lines)
 
 
-def table_markdown(rows: list[dict]) -> str:
+def table_markdown(rows: list[dict[str, object]]) -> str:
     """A compare table as Markdown (cells are escaped so they stay cells)."""
     if not rows:
         return ""

@@ -7,11 +7,9 @@ import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
@@ -23,16 +21,16 @@ from ...errors import AssistantError, RefError
 from ...records.export import conversation_markdown
 from ...records.history import Exchange
 from ...types import Answer
+from ..bindings import bindings_for
 from ..commands import COMMANDS, CommandError, Parsed, parse
+from ..messages import IngestPaths, Navigate, SwitchEngine
 from ..render import CITE_SCHEME, slug
+from ..state import AppState
 from ..widgets.exchange import ExchangeView
 from ..widgets.prompt import CompletionHints, PromptInput
 from ..widgets.sources import SourcesList
 from ..widgets.status import IngestBar, ScopeBar
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    from ..app import PaperApp
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,24 +62,18 @@ def _welcome() -> Content:
 class ChatScreen(AppScreen):
     """Conversation on the left, sources of the selected answer on the right, input below."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
-        Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
-        Binding("ctrl+o", "focus_sources", "Sources", id="sources"),
-        Binding("ctrl+s", "export", "Export", id="export"),
-    ]
+    BINDINGS = bindings_for("chat")
 
     busy: reactive[bool] = reactive(False, bindings=True)
     """An answer is being produced."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
+        self.state = state
+        self.session_id: int | None = None
+        """The conversation new questions continue (None: the next question starts one)."""
         self.current: ExchangeView | None = None
         self._follower: Timer | None = None
-
-    @property
-    def papp(self) -> PaperApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,9 +86,9 @@ class ChatScreen(AppScreen):
                                             "dim italic"), id="sources-empty")
                 yield SourcesList()
         yield IngestBar()
-        yield ScopeBar(id="scope")
+        yield ScopeBar(self.state, id="scope")
         yield CompletionHints(id="hints")
-        yield PromptInput(lambda: self.papp.titles())
+        yield PromptInput(self.state.titles)
         yield Footer(show_command_palette=False)
 
     def on_unmount(self) -> None:
@@ -126,7 +118,6 @@ class ChatScreen(AppScreen):
 
     def prefill(self, text: str) -> None:
         """Put ``text`` in the input (used by the command palette)."""
-        self.app.action_show_chat()  # type: ignore[attr-defined]
         self.prompt.value = text
         self.prompt.cursor_position = len(text)
         self.focus_prompt()
@@ -153,47 +144,48 @@ class ChatScreen(AppScreen):
                 self.notify(str(exc), severity="warning", markup=False)
                 return
             self.prompt.remember(line)
-            if parsed.command.name in ("summarize", "compare") and self._refuse_if_busy():
+            if parsed.command.name in ("summarize", "compare") and self.refuse_if_busy():
                 return
             self.prompt.value = ""
             self.run_command(parsed)
             return
-        if self._refuse_if_busy():
+        if self.refuse_if_busy():
             return
         self.prompt.remember(line)
         self.prompt.value = ""
         self.ask(line)
 
-    def _refuse_if_busy(self) -> bool:
+    def refuse_if_busy(self) -> bool:
+        """While an answer is being written, say so and return True."""
         if self.busy:
             self.notify("An answer is still being written: esc cancels it.",
                         severity="warning")
         return self.busy
 
     def run_command(self, parsed: Parsed) -> None:
-        """Do what a slash command says."""
-        app = self.papp
+        """Do what a slash command says (what the app does is asked for with a message)."""
         name, args = parsed.command.name, parsed.args
         if name == "summarize":
             self.summarize(args[0])
         elif name == "compare":
             self._start(Request("compare", refs=args))
         elif name == "papers":
-            app.action_show_library(args[0] if args else "")
+            self.post_message(Navigate("library", args[0] if args else ""))
         elif name == "ingest":
-            app.start_ingest(args)
+            self.post_message(IngestPaths(args))
         elif name == "engine":
             if args:
-                app.switch_engine(args[0])
+                self.post_message(SwitchEngine(args[0]))
             else:
-                self.notify(f"Engine: {app.engine_label}. Others: {', '.join(engine_names())} "
+                others = ", ".join(engine_names())
+                self.notify(f"Engine: {self.state.engine_label}. Others: {others} "
                             "(/engine NAME)", markup=False)
         elif name == "export":
             self.action_export(args[0] if args else None)
         elif name == "clear":
             self.action_new_chat()
         elif name == "help":
-            app.action_help()
+            self.post_message(Navigate("help"))
 
     # -- questions ---------------------------------------------------------------------------------
     def ask(self, question: str) -> None:
@@ -211,18 +203,18 @@ class ChatScreen(AppScreen):
     @work(exclusive=True, group="answer", exit_on_error=False)
     async def _exchange(self, request: Request) -> None:
         """Run one exchange; errors are shown on it and reported by the app's one handler."""
-        app = self.papp
+        state = self.state
         view: ExchangeView | None = None
-        engine = app.engine
-        scope = list(app.scope) if request.kind == "ask" else []
+        engine = state.engine
+        scope = list(state.scope) if request.kind == "ask" else []
         question = request.question
         try:
             if request.kind == "ask":  # show the question at once, even while loading
                 view = ExchangeView(question)
                 await self._mount_exchange(view)
-                view.start("searching the library" if app.is_ready else "opening the library")
-            await app.wait_ready()
-            a = app.assistant
+                view.start("searching the library" if state.is_ready else "opening the library")
+            await state.wait_ready()
+            a = state.assistant
             refs = list(request.refs)
             if request.kind == "summarize":
                 # A REF naming no paper is summarized as a topic across the library (the API's
@@ -254,12 +246,12 @@ class ChatScreen(AppScreen):
             else:
                 answer = await asyncio.to_thread(a.compare, refs, llm=engine)
             assert answer is not None
-            await view.show_answer(answer, app.engine_label if answer.engine == engine
+            await view.show_answer(answer, state.engine_label if answer.engine == engine
                                    else answer.engine)
             self.show_sources(view)
-            exchange = await asyncio.to_thread(app.history.record, app.session_id, question,
+            exchange = await asyncio.to_thread(state.history.record, self.session_id, question,
                                                answer, kind=request.kind, scope=scope)
-            app.session_id = exchange.session_id
+            self.session_id = exchange.session_id
         except asyncio.CancelledError:
             if view is not None:
                 await view.fail("Cancelled.", cancelled=True)
@@ -366,7 +358,7 @@ class ChatScreen(AppScreen):
         """Start a new conversation (the old one stays in the history)."""
         self.action_cancel()
         self._reset()
-        self.papp.session_id = None
+        self.session_id = None
         self.focus_prompt()
 
     def _reset(self) -> None:
@@ -385,7 +377,7 @@ class ChatScreen(AppScreen):
     @work(exclusive=True, group="resume", exit_on_error=False)
     async def resume(self, session_id: int) -> None:
         """Load a past conversation from the history and show it."""
-        exchanges = await asyncio.to_thread(self.papp.history.exchanges, session_id)
+        exchanges = await asyncio.to_thread(self.state.history.exchanges, session_id)
         await self.load_session(session_id, exchanges)
 
     async def load_session(self, session_id: int, exchanges: list[Exchange]) -> None:
@@ -401,7 +393,7 @@ class ChatScreen(AppScreen):
             await self.conversation.mount(view)
             await view.show_answer(ex.answer, ex.answer.engine, ex.passages)
             last = view
-        self.papp.session_id = session_id
+        self.session_id = session_id
         if last is not None:
             self.show_sources(last)
         self.conversation.scroll_end(animate=False)
@@ -414,13 +406,13 @@ class ChatScreen(AppScreen):
 
     @work(group="export", exit_on_error=False)
     async def _export(self, filename: str | None) -> None:
-        app = self.papp
-        if app.session_id is None:
+        session_id = self.session_id
+        if session_id is None:
             self.notify("Nothing to export yet: ask a question first.", severity="warning")
             return
-        history = app.history
-        session = await asyncio.to_thread(history.session, app.session_id)
-        exchanges = await asyncio.to_thread(history.exchanges, app.session_id)
+        history = self.state.history
+        session = await asyncio.to_thread(history.session, session_id)
+        exchanges = await asyncio.to_thread(history.exchanges, session_id)
         text = conversation_markdown(session, exchanges)
         if filename:
             path = Path(filename).expanduser()

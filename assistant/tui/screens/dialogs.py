@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static
 
+from ..bindings import bindings_for
 from ..commands import complete
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; returns True for yes."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="dialog-yes"),
-        Binding("n,escape", "answer(False)", "No", id="dialog-no"),
-    ]
+    BINDINGS = bindings_for("dialogs")
 
     def __init__(self, message: Content, yes: str = "Yes") -> None:
         super().__init__(classes="dialog")
@@ -52,7 +49,7 @@ class _PathSuggester(Suggester):
 class PathPrompt(ModalScreen[str | None]):
     """Ask for a file or folder path; returns it, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel")]
+    BINDINGS = bindings_for("path prompt")
 
     def __init__(self, title: str, placeholder: str) -> None:
         super().__init__(classes="dialog")

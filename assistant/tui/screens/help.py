@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from ..bindings import KEYS, bindings_for, key_label
 from ..commands import COMMANDS
-from ..keys import all_keys
-
-
-def _key_label(app_keymap: dict[str, str], binding_id: str, default: str) -> str:
-    keys = app_keymap.get(binding_id, default)
-    return ", ".join(k.strip().replace("ctrl+", "^") for k in keys.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
     """A scrollable sheet: commands, keys and their ids, where settings go."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help-close")]
+    BINDINGS = bindings_for("help")
+
+    def __init__(self, keymap: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap = dict(keymap or {})
+        """Keys remapped by ``[ui.keys]`` (binding id -> keys), shown instead of the defaults."""
 
     def compose(self) -> ComposeResult:
-        keymap: dict[str, str] = getattr(self.app, "_keymap", {})
         rows: list[Content] = [Content.styled("Commands (type them in the chat input)", "bold"),
                                Content("")]
         rows += [Content.assemble((f"  {c.usage:<24}", "$accent"), c.help) for c in COMMANDS]
@@ -36,13 +34,13 @@ class HelpScreen(ModalScreen[None]):
             Content.styled("Keys", "bold"),
             Content(""),
         ]
-        where = ""
-        for k in all_keys():
-            if k.where != where:
-                where = k.where
-                rows.append(Content.styled(f"  {where}", "italic"))
+        owner = ""
+        for k in KEYS:
+            if k.owner != owner:
+                owner = k.owner
+                rows.append(Content.styled(f"  {owner}", "italic"))
             rows.append(Content.assemble(
-                (f"    {_key_label(keymap, k.id, k.keys):<16}", "bold $accent"),
+                (f"    {key_label(k, self.keymap):<16}", "bold $accent"),
                 (f"{k.description:<22}", ""), (k.id, "dim")))
         rows += [
             Content(""),

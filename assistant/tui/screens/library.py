@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ...types import Paper
+from ..bindings import bindings_for
+from ..messages import ClearScope, DeleteRow, RemovePaper, ToggleRow, ToggleScope
 from ..render import paper_source
+from ..state import AppState
 from ..widgets.status import IngestBar, ScopeBar
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    from ..app import PaperApp
 
 IN_SCOPE = "●"
 FILTER_DELAY = 0.12  # seconds of no typing before the table is filtered
@@ -35,43 +32,32 @@ def matches(paper: Paper, words: list[str]) -> bool:
 class FilterInput(Input):
     """The filter box; down moves into the table."""
 
-    BINDINGS = [Binding("down", "screen.focus_table", "Table", id="library-to-table")]
+    BINDINGS = bindings_for("library filter")
 
 
-class PaperTable(DataTable):
+class PaperTable(DataTable[Text]):
     """Papers, one a row; space adds to or removes from the scope."""
 
-    BINDINGS = [
-        Binding("space", "toggle", "Scope", id="library-toggle"),
-        Binding("delete", "remove", "Remove", id="library-remove"),
-    ]
+    BINDINGS = bindings_for("library table")
 
-    def action_toggle(self) -> None:
-        self.screen.toggle_current()  # type: ignore[attr-defined]
+    def action_toggle_scope(self) -> None:
+        self.post_message(ToggleRow())
 
     def action_remove(self) -> None:
-        self.screen.remove_current()  # type: ignore[attr-defined]
+        self.post_message(DeleteRow())
 
 
 class LibraryScreen(AppScreen):
     """Filter box, paper table, scope and ingest progress."""
 
-    BINDINGS = [
-        Binding("escape", "app.show_chat", "Chat", id="library-back"),
-        Binding("ctrl+f", "focus_filter", "Filter", id="library-filter"),
-        Binding("ctrl+o", "app.ingest_prompt", "Ingest", id="library-ingest"),
-        Binding("ctrl+l", "clear_scope", "No scope", id="library-clear-scope"),
-    ]
+    BINDINGS = bindings_for("library")
 
-    def __init__(self) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
+        self.state = state
         self.shown: list[Paper] = []
         self._pending_filter = ""
         self._refilter: Timer | None = None
-
-    @property
-    def papp(self) -> PaperApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,7 +70,7 @@ class LibraryScreen(AppScreen):
             "space: add to / remove from the scope · enter: same · delete: remove a paper · "
             "escape: back to the chat", "dim"), id="library-hint")
         yield IngestBar()
-        yield ScopeBar(id="library-scope")
+        yield ScopeBar(self.state, id="library-scope")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -123,7 +109,7 @@ class LibraryScreen(AppScreen):
     def _populate(self, _: object = None) -> None:
         table = self.table
         words = self.query_one(FilterInput).value.casefold().split()
-        papers = list(self.papp.papers)
+        papers = list(self.state.papers)
         self.shown = [p for p in papers if matches(p, words)]
         selected = table.cursor_row if table.row_count else 0
         width = max(30, self.size.width - FIXED_COLUMNS)
@@ -133,7 +119,7 @@ class LibraryScreen(AppScreen):
         table.add_column("Year", key="year", width=4)
         table.add_column("Source", key="source", width=28)
         table.add_column("Chunks", key="chunks", width=6)
-        scope = set(self.papp.scope)
+        scope = set(self.state.scope)
         for p in self.shown:
             table.add_row(
                 Text(IN_SCOPE if p.id in scope else "", style="bold"),
@@ -147,7 +133,7 @@ class LibraryScreen(AppScreen):
             table.move_cursor(row=min(selected, len(self.shown) - 1))
         total = len(papers)
         count = (f"{len(self.shown)} of {total} papers" if words else f"{total} papers")
-        if not self.papp.library.loaded and not total:
+        if not self.state.library.loaded and not total:
             count = "loading…"
         self.query_one("#library-count", Static).update(count)
 
@@ -166,13 +152,22 @@ class LibraryScreen(AppScreen):
         return self.shown[table.cursor_row]
 
     def toggle_current(self) -> None:
+        """Put the paper under the cursor into the scope or take it out."""
         paper = self.current_paper()
         if paper is not None:
-            self.papp.toggle_scope(paper.id)
+            self.post_message(ToggleScope(paper))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.toggle_current()
+
+    def on_toggle_row(self, message: ToggleRow) -> None:
+        message.stop()
+        self.toggle_current()
+
+    def on_delete_row(self, message: DeleteRow) -> None:
+        message.stop()
+        self.remove_current()
 
     def remove_current(self) -> None:
         """Ask, then remove the paper under the cursor."""
@@ -187,7 +182,7 @@ class LibraryScreen(AppScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.papp.remove_paper(paper)
+                self.post_message(RemovePaper(paper))
 
         self.app.push_screen(ConfirmScreen(message, "Remove"), done)
 
@@ -198,4 +193,4 @@ class LibraryScreen(AppScreen):
         self.table.focus()
 
     def action_clear_scope(self) -> None:
-        self.papp.clear_scope()
+        self.post_message(ClearScope())

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...records.history import Session
+from ..bindings import bindings_for
+from ..messages import DeleteRow, ResumeSession, SessionForgotten
+from ..state import AppState
 from .base import AppScreen
-
-if TYPE_CHECKING:
-    from ..app import PaperApp
 
 
 def when(ts: float) -> str:
@@ -28,30 +26,24 @@ def when(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", t)
 
 
-class SessionTable(DataTable):
+class SessionTable(DataTable[Text]):
     """Sessions, one a row."""
 
-    BINDINGS = [
-        Binding("enter", "select_cursor", "Resume", id="history-resume"),
-        Binding("delete", "delete", "Delete", id="history-delete"),
-    ]
+    BINDINGS = bindings_for("history table")
 
     def action_delete(self) -> None:
-        self.screen.delete_current()  # type: ignore[attr-defined]
+        self.post_message(DeleteRow())
 
 
 class SessionsScreen(AppScreen):
     """Past conversations kept in the history file beside the store."""
 
-    BINDINGS = [Binding("escape", "app.show_chat", "Chat", id="history-back")]
+    BINDINGS = bindings_for("history")
 
-    def __init__(self) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
+        self.state = state
         self.sessions: list[Session] = []
-
-    @property
-    def papp(self) -> PaperApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,7 +59,7 @@ class SessionsScreen(AppScreen):
     @work(exclusive=True, group="sessions", exit_on_error=False)
     async def refresh_sessions(self) -> None:
         """Reload the list from the history file."""
-        history = self.papp.history
+        history = self.state.history
         self.sessions = await asyncio.to_thread(history.sessions)
         table = self.query_one(SessionTable)
         table.clear(columns=True)
@@ -75,7 +67,7 @@ class SessionsScreen(AppScreen):
         table.add_column("Q&A", width=4)
         table.add_column("First question", width=max(30, self.size.width - 30))
         for s in self.sessions:
-            mark = " ●" if s.id == self.papp.session_id else ""
+            mark = " ●" if s.id == self.state.session_id else ""
             table.add_row(Text(when(s.updated)), Text(str(s.exchanges), justify="right"),
                           Text(s.title + mark, overflow="ellipsis", no_wrap=True),
                           key=str(s.id))
@@ -94,8 +86,11 @@ class SessionsScreen(AppScreen):
         event.stop()
         session = self._current()
         if session is not None:
-            self.app.action_show_chat()  # type: ignore[attr-defined]
-            self.papp.chat.resume(session.id)
+            self.post_message(ResumeSession(session.id))
+
+    def on_delete_row(self, message: DeleteRow) -> None:
+        message.stop()
+        self.delete_current()
 
     def delete_current(self) -> None:
         """Ask, then forget the session under the cursor."""
@@ -107,9 +102,8 @@ class SessionsScreen(AppScreen):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.papp.history.delete_session(session.id)
-                if self.papp.session_id == session.id:
-                    self.papp.session_id = None
+                self.state.history.delete_session(session.id)
+                self.post_message(SessionForgotten(session.id))
                 self.refresh_sessions()
 
         self.app.push_screen(ConfirmScreen(Content.assemble(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
+from ..bindings import bindings_for
 from ..commands import complete
 
 PLACEHOLDER = "Ask about your papers…  (/ for commands, tab completes)"
-RECALL = Binding.Group("Recall")
 
 
 class _CommandSuggester(Suggester):
@@ -33,11 +32,7 @@ class _CommandSuggester(Suggester):
 class PromptInput(Input):
     """Where questions and ``/commands`` are typed. Tab completes; up/down recall."""
 
-    BINDINGS = [
-        Binding("tab", "complete", "Complete", id="complete"),
-        Binding("up", "recall(-1)", "Previous", id="recall-previous", group=RECALL),
-        Binding("down", "recall(1)", "Next", id="recall-next", group=RECALL),
-    ]
+    BINDINGS = bindings_for("chat input")
 
     class Completions(Message):
         """The completion candidates changed (``index`` is the one shown, or -1)."""

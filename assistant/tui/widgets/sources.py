@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...types import Answer, Support
+from ..bindings import bindings_for
 from ..render import citation_support, source_card
 
 
 class SourcesList(OptionList):
     """Cited passages of one answer; enter (or a click on ``[n]``) shows the whole passage."""
 
-    BINDINGS = [
-        Binding("enter,space", "select", "Full passage", id="source-passage"),
-        Binding("escape", "app.focus_prompt", "Back to input", id="source-back"),
-    ]
+    BINDINGS = bindings_for("sources pane")
 
     def __init__(self) -> None:
         super().__init__(id="sources", markup=False)
@@ -41,7 +39,7 @@ class SourcesList(OptionList):
         self.scroll_home(animate=False)
         self.border_subtitle = f"{len(answer.citations)} cited" if answer else ""
 
-    def _card(self, n: int):
+    def _card(self, n: int) -> Content:
         assert self.answer is not None
         c = next(c for c in self.answer.citations if c.n == n)
         return source_card(c, self.support.get(n), self.passages.get(c.chunk_id, ""),

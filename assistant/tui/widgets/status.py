@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar, Static
 
 from ..render import scope_text
-from ..state import IngestState
-
-if TYPE_CHECKING:
-    from ..app import PaperApp
+from ..state import AppState, IngestState
 
 
 class ScopeBar(Static):
     """Which papers the next question is limited to."""
 
+    def __init__(self, state: AppState, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.state = state
+
     def on_mount(self) -> None:
-        app: PaperApp = self.app  # type: ignore[assignment]
-        self.watch(app, "scope", self._refresh_scope)
-        self.watch(app, "papers", self._refresh_scope)
+        self.watch(self.app, "scope", self._refresh_scope)
+        self.watch(self.app, "papers", self._refresh_scope)
 
     def _refresh_scope(self, _: object = None) -> None:
-        app: PaperApp = self.app  # type: ignore[assignment]
-        self.update(scope_text(app.scoped_papers(), len(app.papers)))
+        self.update(scope_text(self.state.scoped_papers(), len(self.state.papers)))
 
 
 class IngestBar(Horizontal):
