@@ -19,7 +19,7 @@ from assistant.types import PaperDoc
 
 from .pdf_chars import page_chars
 from .pdf_clean import remove_furniture
-from .pdf_layout import Block, blocks_of, merge_labels, reading_order
+from .pdf_layout import Block, blocks_of, merge_labels, reading_order, rejoin_rows
 from .pdf_lines import Line, build_lines
 from .pdf_meta import _norm, read_meta
 from .pdf_structure import assign_sections, body_size, doc_blocks, units_of
@@ -103,7 +103,7 @@ def _read_document(doc: pdfium.PdfDocument, source: str) -> tuple[PaperDoc, list
     body = body_size(lines)
     ordered: list[tuple[int, list[Block]]] = []
     for number, page_lines in zip(numbers, kept, strict=True):
-        ordered.append((number, reading_order(blocks_of(merge_labels(page_lines)))))
+        ordered.append((number, reading_order(blocks_of(merge_labels(rejoin_rows(page_lines))))))
     first = ordered[0][1] if ordered and ordered[0][0] == 1 else []
     info = doc.get_metadata_dict(skip_empty=True)
     meta = read_meta(

@@ -16,7 +16,7 @@ from statistics import median
 
 from .pdf_lines import Line
 
-__all__ = ["Block", "blocks_of", "reading_order", "merge_labels"]
+__all__ = ["Block", "blocks_of", "reading_order", "merge_labels", "rejoin_rows"]
 
 _LABEL = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXL]+\.?|[A-Z]\.|\(?[a-z0-9]\))$")
 
@@ -50,6 +50,30 @@ class Block:
     @property
     def text(self) -> str:
         return " ".join(ln.text for ln in self.lines)
+
+
+def rejoin_rows(lines: list[Line]) -> list[Line]:
+    """Join pieces of one row that a wide space split (a run-in heading, a stretched line)
+    unless the space is a gutter: no line just above or below crosses it."""
+    rows = sorted(lines, key=lambda ln: (-ln.base, ln.x0))
+    out: list[Line] = []
+    for ln in rows:
+        prev = out[-1] if out else None
+        if prev is not None and abs(prev.base - ln.base) < 0.2 * max(prev.size, ln.size):
+            gap0, gap1 = prev.x1, ln.x0
+            size = max(prev.size, ln.size)
+            if 0 < gap1 - gap0 <= 3 * size and abs(prev.size - ln.size) <= 0.2 * size:
+                mid = (gap0 + gap1) / 2
+                near = [o for o in rows if o is not prev and o is not ln
+                        and 0.3 * size < abs(o.base - ln.base) < 1.8 * size
+                        and abs(o.size - size) <= 0.2 * size]
+                if any(o.x0 < gap0 and o.x1 > gap1 and o.x0 < mid < o.x1 for o in near):
+                    prev.text = f"{prev.text} {ln.text}"
+                    prev.x1, prev.y0 = ln.x1, min(prev.y0, ln.y0)
+                    prev.y1, prev.chars = max(prev.y1, ln.y1), prev.chars + ln.chars
+                    continue
+        out.append(ln)
+    return out
 
 
 def merge_labels(lines: list[Line]) -> list[Line]:

@@ -136,7 +136,7 @@ def _script_text(run_text: str, before: str, word: str) -> str:
     prev = before[-1:] if before else ""
     if not any(c.isalnum() for c in t):
         return ""  # a symbol marker (*, †, a font's private code)
-    if prev and (prev.isdigit() or prev in ")]"):
+    if prev and prev.isdigit():
         return t if t.isalpha() else "^" + t  # 20th, 10^-22, (a+b)^2
     if _MARKER.match(t):
         if prev.isalpha() and len(word) <= 2 and t.isdigit():
@@ -159,7 +159,8 @@ def _finish(run: _Run, page: int) -> Line | None:
         ch = chars[i]
         script = ch.size < _SCRIPT * size and abs(ch.base - base) > 0.12 * size
         if not script:
-            if spaced[i] and out:
+            wide = i > 0 and ch.x0 - chars[i - 1].x1 > 0.25 * size
+            if (spaced[i] or wide) and out and out[-1] != " ":
                 out.append(" ")
             out.append(ch.text)
             i += 1
@@ -173,6 +174,8 @@ def _finish(run: _Run, page: int) -> Line | None:
         word = re.split(r"\W", before)[-1] if before else ""
         if raised:
             piece = _script_text(piece, before, word)
+        elif piece and not piece[0].isdigit() and before[-1:].isalpha():
+            piece = " " + piece.strip()  # an index: T_ν -> "T ν" (a digit stays: H2O)
         if spaced[i] and out and piece:
             out.append(" ")
         out.append(piece)

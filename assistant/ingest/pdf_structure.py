@@ -192,6 +192,9 @@ def assign_sections(units: list[Unit]) -> list[Unit]:
                 kind = "body" if kind != "appendix" else "appendix"
             after_refs = after_refs or kind == "references"
             section = u.text
+            if kind != "abstract":  # the heading stays in the text, as its own paragraph
+                u.section, u.kind = section, kind
+                out.append(u)
             continue
         if u.role == "body" and kind == "front" and re.match(r"^abstract\b", u.text, re.I):
             kind, section = "abstract", "Abstract"
@@ -226,6 +229,8 @@ def doc_blocks(units: list[Unit]) -> list[DocBlock]:
     for u in units:
         for text, page in _cut(u):
             role = u.role if u.role in ("caption", "small", "table") else "text"
+            if u.role == "heading" and blocks and blocks[-1].section == u.section:
+                role = blocks[-1].role  # a heading opens the block of its section
             here = (page, u.section, u.kind, role)
             if blocks and here == key:
                 blocks[-1].text += "\n\n" + text

@@ -129,7 +129,17 @@ def joiner(words: set[str], hyphened: set[str]):
 
     def join(prev: str, line: str) -> str:
         joined = join_lines(prev, line)
-        return resolve_hyphens(joined, words, hyphened) if SOFT_HYPHEN in joined else joined
+        if SOFT_HYPHEN not in joined:
+            return joined
+        cut = len(joined) - len(line)
+        head = joined[:cut]
+        m = re.search(r"(\w+(?:-\w+)*)\u00ad$", head)
+        n = re.match(r"\w+", line)
+        if m and n:
+            a, b = m.group(1), n.group(0)
+            dash = "-" if keeps_hyphen(a, b, words, hyphened) else ""
+            return head[: m.end(1)] + dash + line
+        return head.replace(SOFT_HYPHEN, "") + line
 
     return join
 
