@@ -41,7 +41,7 @@ def remove_furniture(pages: list[list[Line]], heights: list[float]) -> list[list
             if _in_band(ln, height):
                 seen.setdefault(_key(ln.text), []).append((p, ln.base))
     out: list[list[Line]] = []
-    for p, (lines, height) in enumerate(zip(pages, heights, strict=True)):
+    for lines, height in zip(pages, heights, strict=True):
         kept = []
         body = [ln for ln in lines if len(ln.text) >= 20]
         left = min((ln.x0 for ln in body), default=0.0)

@@ -68,7 +68,7 @@ def rejoin_rows(lines: list[Line]) -> list[Line]:
                         and 0.3 * size < abs(o.base - ln.base) < 1.8 * size
                         and abs(o.size - size) <= 0.2 * size]
                 if any(o.x0 < gap0 and o.x1 > gap1 and o.x0 < mid < o.x1 for o in near):
-                    prev.text = f"{prev.text} {ln.text}"
+                    prev.text = f"{prev.text}  {ln.text}"  # two spaces: a wide gap
                     prev.x1, prev.y0 = ln.x1, min(prev.y0, ln.y0)
                     prev.y1, prev.chars = max(prev.y1, ln.y1), prev.chars + ln.chars
                     continue

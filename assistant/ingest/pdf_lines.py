@@ -30,7 +30,8 @@ _ACCENTS = {
     "\u02d9": "\u0307", "\u02da": "\u030a", "\u02dd": "\u030b", "\u00af": "\u0304",
 }
 _DOTLESS = {"\u0131": "i", "\u0237": "j"}
-_MARKER = re.compile(r"^[\d\s,;.\-\u2013\u2014*\u2217\u2020\u2021\u00a7\u00b6#]+$|^[a-z](?:[,\s]*[a-z\d])*$")
+_MARKER = re.compile(r"^[\d\s,;.\-\u2013\u2014*\u2217\u2020\u2021\u00a7\u00b6#]+$"
+                     r"|^[a-z\u03b1-\u03c9](?:[,\s]*[a-z\u03b1-\u03c9\d*\u2217])*$")
 
 
 @dataclass(slots=True)
@@ -160,14 +161,15 @@ def _finish(run: _Run, page: int) -> Line | None:
         script = ch.size < _SCRIPT * size and abs(ch.base - base) > 0.12 * size
         if not script:
             wide = i > 0 and ch.x0 - chars[i - 1].x1 > 0.25 * size
-            if (spaced[i] or wide) and out and out[-1] != " ":
+            if (spaced[i] or wide) and out and not out[-1].endswith(" "):
                 out.append(" ")
             out.append(ch.text)
             i += 1
             continue
         raised = ch.base > base
         j = i
-        while j < len(chars) and chars[j].size < _SCRIPT * size and (chars[j].base > base) == raised:
+        while (j < len(chars) and chars[j].size < _SCRIPT * size
+               and (chars[j].base > base) == raised):
             j += 1
         piece = "".join((" " if spaced[k] and k > i else "") + chars[k].text for k in range(i, j))
         before = "".join(out)
@@ -178,11 +180,10 @@ def _finish(run: _Run, page: int) -> Line | None:
             piece = " " + piece.strip()  # an index: T_ν -> "T ν" (a digit stays: H2O)
         if spaced[i] and out and piece:
             out.append(" ")
-        out.append(piece)
-        if j < len(chars) and not spaced[j] and not piece and chars[j].text.isalnum() and out:
-            out.append(" ")  # "marker¹word" written without a space
+        out.append(piece or "  ")  # a dropped marker separates ("Kyle Lo¹ Zejiang Shen")
         i = j
     text = "".join(out).strip()
+    text = re.sub(r"\s{2,}(?=[,.;:)\]])", "", text)  # "word¹," -> "word,"
     if not text:
         return None
     bold = sum(ch.bold for ch in main) * 2 > len(main)

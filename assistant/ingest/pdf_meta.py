@@ -39,14 +39,16 @@ _NOT_NAME = re.compile(
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(r"^(?:[A-Z][\w'\u2019-]*\.?|[A-Z]\.(?:-?[A-Z]\.)*)$")
-_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\s{3,}|\|)\s*")
-_VENUE = re.compile(r"\b(?:In\s+)?(Proceedings of (?:the )?[^,;\n]+?)(?=,|;|$|\s+pages\b)",
+_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\s{2,}|\|)\s*")
+_VENUE = re.compile(r"\b(?:In\s+)?(Proceedings\s+of\s*(?:the\s+)?[^,;\n]+?)(?=,|;|$|\s+pages\b)",
                     re.IGNORECASE)
 _VOL = re.compile(r"^([A-Z][A-Za-z.&\- ]{1,60}?)\s*,?\s*(?:\(?(?:19|20)\d\d\)?\s*,?\s*)?"
                   r"(?:Vol\.|Volume)\s*\d", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-_DATED = re.compile(r"(?:published|received|accepted|revised|posted|online)\b[^\n]{0,40}?"
-                    r"((?:19|20)\d\d)", re.IGNORECASE)
+_PUBLISHED = re.compile(r"(?:published|posted|online|accepted)\b[^\n]{0,40}?((?:19|20)\d\d)",
+                        re.IGNORECASE)
+_RECEIVED = re.compile(r"(?:received|revised|submitted)\b[^\n]{0,40}?((?:19|20)\d\d)",
+                       re.IGNORECASE)
 _COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|copyright)\s*((?:19|20)\d\d)", re.IGNORECASE)
 _NEW_ARXIV = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 
@@ -72,7 +74,8 @@ def _block_text(lines: list[Line]) -> str:
     text = ""
     for ln in lines:
         text = join_lines(text, clean_chars(ln.text).strip())
-    return resolve_hyphens(text, set(), set()).strip(_TITLE_MARKS).strip()
+    text = " ".join(resolve_hyphens(text, set(), set()).split())
+    return text.strip(_TITLE_MARKS).strip()
 
 
 def _plausible_meta_title(title: str, source: str) -> bool:
@@ -179,7 +182,11 @@ def _year(texts: list[str], venue: str | None, arxiv: str | None, created: str) 
     if venue and (m := _YEAR.search(venue)):
         candidates.append(m.group(1))
     joined = "\n".join(texts)
-    candidates += _DATED.findall(joined) + _COPYRIGHT.findall(joined)
+    for text in texts:
+        if _VOL.match(text.strip()) and (m := _YEAR.search(text)):
+            candidates.append(m.group(1))
+    candidates += _PUBLISHED.findall(joined) + _COPYRIGHT.findall(joined)
+    candidates += _RECEIVED.findall(joined)
     for c in candidates:
         if 1950 <= int(c) <= limit:
             return int(c)
@@ -213,8 +220,7 @@ def read_meta(blocks: list[Block], furniture_lines: list[Line], stamps: list[str
     m = _ARXIV.search(head)
     meta.arxiv_id = m.group(1) if m else None
     meta.doi = find_doi(head) or find_doi(" ".join(info.values()))
-    meta.venue = _venue(texts[: len(furniture_lines) + len(stamps) + 40],
-                        info.get("Subject", ""), meta.arxiv_id)
+    meta.venue = _venue(texts, info.get("Subject", ""), meta.arxiv_id)
     meta.year = _year(texts, meta.venue, meta.arxiv_id, info.get("CreationDate", ""))
     return meta
 

@@ -97,9 +97,9 @@ def _role(block: Block, body: float) -> str:
 def _is_heading(block: Block, text: str, body: float) -> bool:
     if len(block.lines) > 3 or len(text) > 150 or len(text.split()) > 18 or len(text) < 2:
         return False
-    if text.endswith((".", ",", ";")) and not re.match(r"^[\dIVXL.]+$", text.split()[0]):
-        if not _NAMED.match(text):
-            return False
+    if (text.endswith((".", ",", ";")) and not re.match(r"^[\dIVXL.]+$", text.split()[0])
+            and not _NAMED.match(text)):
+        return False
     if not any(c.isalpha() for c in text) or text[0].islower():
         return False
     bigger = block.size >= 1.12 * body
@@ -133,7 +133,7 @@ def _text(lines: list[Line], join: Join) -> str:
     text = ""
     for ln in lines:
         text = join(text, ln.text.strip())
-    return text.strip()
+    return re.sub(r" {2,}", " ", text).strip()
 
 
 def units_of(pages: list[tuple[int, list[Block]]], body: float,

@@ -34,7 +34,7 @@ _LIGATURES = str.maketrans(
 _PUA = re.compile(r"[\ue000-\uf8ff]")
 _PUA_WORD = re.compile(r"\w*[\ue000-\uf8ff][\w\ue000-\uf8ff]*")
 _LIGATURE_GUESSES = ("fi", "fl", "ff", "ffi", "ffl", "ft", "st", "Th", "")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # two spaces stay: a gap
 _SPLIT_WORD = re.compile(r"(\w+(?:-\w+)*)\u00ad\s*(\w+)")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 _NEW_ARXIV = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -56,7 +56,7 @@ def _bad(c: str) -> bool:
 
 def clean_chars(text: str) -> str:
     """Ligatures to letters, hyphen codes unified, controls and non-characters removed,
-    spaces collapsed (private-use glyphs are left for fix_private_use)."""
+    spaces unified (private-use glyphs are left for fix_private_use)."""
     text = text.translate(_LIGATURES)
     if any(_bad(c) for c in text):
         text = "".join(c for c in text if not _bad(c))
