@@ -121,7 +121,7 @@ def _read_document(doc: pdfium.PdfDocument, source: str) -> tuple[PaperDoc, list
     blocks = doc_blocks(units)
     if not blocks:
         raise IngestError(source, "image-only PDF (no text layer)")
-    title = meta.title or _first_line(blocks) or Path(source).stem
+    title = meta.title or _first_line(first) or Path(source).stem
     return (
         PaperDoc(
             title=title,
@@ -157,10 +157,11 @@ def _spellings(lines: list[Line]) -> tuple[set[str], set[str]]:
     return words, hyphened
 
 
-def _first_line(blocks) -> str:
-    """The first substantial line of the text (two words, ten characters)."""
+def _first_line(blocks: list[Block]) -> str:
+    """The first substantial line of page 1 (two words, ten characters)."""
     for block in blocks:
-        for line in block.text.split("\n"):
-            if len(line) >= 10 and len(line.split()) >= 2:
-                return line[:200]
+        for line in block.lines:
+            text = " ".join(line.text.split())
+            if len(text) >= 10 and len(text.split()) >= 2:
+                return text[:200]
     return ""

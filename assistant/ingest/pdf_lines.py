@@ -140,7 +140,8 @@ def _script_text(run_text: str, before: str, word: str) -> str:
     if prev and prev.isdigit():
         return t if t.isalpha() else "^" + t  # 20th, 10^-22, (a+b)^2
     if _MARKER.match(t):
-        if prev.isalpha() and len(word) <= 2 and t.isdigit():
+        short = len(word) == 1 or (len(word) == 2 and word.islower())
+        if prev.isalpha() and short and t.isdigit():
             return "^" + t  # R^2, cm^2
         return ""
     return t

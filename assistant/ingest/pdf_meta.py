@@ -91,7 +91,7 @@ def _plausible_meta_title(title: str, source: str) -> bool:
 
 def _title(blocks: list[Block], height: float, body: float, furniture: set[str]
            ) -> Block | None:
-    best: Block | None = None
+    candidates: list[Block] = []
     for b in blocks:
         text = b.text.strip()
         if b.y1 < 0.45 * height or sum(c.isalpha() for c in text) < 4:
@@ -102,12 +102,23 @@ def _title(blocks: list[Block], height: float, body: float, furniture: set[str]
             continue  # a label: RESEARCH ARTICLE, OPEN ACCESS
         if _norm(text) in furniture or any(_norm(text) in f for f in furniture if len(f) > 8):
             continue  # the journal's name, printed again in other pages' headers
-        size = max(ln.size for ln in b.lines)
-        if best is None or size > max(ln.size for ln in best.lines) + 0.25 or (
-                abs(size - max(ln.size for ln in best.lines)) <= 0.25 and b.y1 > best.y1):
-            best = b
+        candidates.append(b)
+
+    def rank(b: Block) -> tuple[bool, float, float]:
+        # a title has three words or more (a logo or journal name seldom has); then size
+        return len(b.text.split()) >= 3, round(max(ln.size for ln in b.lines) * 2) / 2, b.y1
+
+    best = max(candidates, key=rank, default=None)
     if best is None or max(ln.size for ln in best.lines) < 1.1 * body:
         return None
+    size = max(ln.size for ln in best.lines)
+    for b in blocks:  # a title line set a little apart from the rest of the title
+        if b is best or abs(b.size - size) > 0.1 * size or b.y1 > best.y0:
+            continue
+        if best.y0 - b.y1 < 1.2 * size and min(b.x1, best.x1) > max(b.x0, best.x0):
+            best.lines.extend(b.lines)
+            blocks.remove(b)
+            break
     return best
 
 

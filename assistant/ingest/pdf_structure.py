@@ -228,6 +228,7 @@ def doc_blocks(units: list[Unit]) -> list[DocBlock]:
     key = None
     for u in units:
         for text, page in _cut(u):
+            text = text.replace("\u00ad", "")  # a hyphen whose word never came
             role = u.role if u.role in ("caption", "small", "table") else "text"
             if u.role == "heading" and blocks and blocks[-1].section == u.section:
                 role = blocks[-1].role  # a heading opens the block of its section
