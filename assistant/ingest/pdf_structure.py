@@ -89,9 +89,20 @@ def _role(block: Block, body: float) -> str:
         return "caption"
     if _is_heading(block, text, body):
         return "heading"
-    if block.size < 0.88 * body:
+    if block.size < 0.88 * body or _label_like(text):
         return "small"
     return "body"
+
+
+def _label_like(text: str) -> bool:
+    """Figure or table labels: few real words ("shNC + - - ++ IB: H3", "0.2 0.4 Accuracy")."""
+    tokens = text.split()
+    if not tokens:
+        return True
+    wordy = sum(bool(re.fullmatch(r"[(\[]?[A-Za-z][a-z]{2,}[)\],.;:]?", t)) for t in tokens)
+    if len(tokens) <= 3:
+        return wordy == 0 or (not _END.search(text) and wordy < len(tokens))
+    return wordy < 0.45 * len(tokens)
 
 
 def _is_heading(block: Block, text: str, body: float) -> bool:
