@@ -72,7 +72,7 @@ def fix_private_use(text: str) -> str:
     found = _PUA_WORD.findall(text)
     choice: dict[str, str] = {}
     for point in points:
-        words = [w for w in found if point in w][:200]
+        words = [w for w in found if point in w and len(_PUA.sub("", w)) >= 2][:200]
         best, best_score = "", 0.0
         for guess in _LIGATURE_GUESSES:
             score = 0.0
