@@ -15,6 +15,10 @@ class Block:
     text: str
     page: int | None = None
     section: str | None = None
+    # PDFs: the kind of section (front | abstract | body | references | acknowledgements |
+    # appendix) and the role of the text (text | caption | table | small: footnotes, labels)
+    section_kind: str | None = None
+    role: str = "text"
 
 
 @dataclass(slots=True)
@@ -32,6 +36,7 @@ class PaperDoc:
     doi: str | None = None
     arxiv_id: str | None = None
     code_url: str | None = None
+    venue: str | None = None
 
     @property
     def text(self) -> str:
@@ -58,6 +63,8 @@ class Chunk:
     section: str | None
     start: int  # character span inside its block
     end: int
+    section_kind: str | None = None  # see Block.section_kind
+    role: str = "text"
 
 
 @dataclass(slots=True)

@@ -1,54 +1,147 @@
-"""Text clean-up for PDF lines: ligatures, soft hyphens at line ends, DOI and year."""
+"""Text clean-up for PDF text: ligatures, private-use glyphs, control characters, line-end
+hyphens, and the DOI / year finders.
+
+Words are judged with the `wordfreq` frequency list (bundled with the package, offline): a
+private-use glyph becomes the ligature that makes real words ("\\ue104uorescent" ->
+"fluorescent"), and a line-end hyphen is kept only when the joined word is not a word of its
+own but the hyphenated one is ("post-hoc", "well-known"; "infor-mation" -> "information").
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
-__all__ = ["clean_line", "join_lines", "resolve_hyphens", "find_doi", "find_year", "SOFT_HYPHEN"]
+from .pdf_lines import SOFT_HYPHEN
 
-SOFT_HYPHEN = "\u00ad"
-# pdfium reports a hyphen at a line end as U+0002 (some tools give U+FFFE or U+00AD).
-_MARKERS = str.maketrans({"\x02": SOFT_HYPHEN, "\ufffe": SOFT_HYPHEN})
+__all__ = [
+    "clean_chars",
+    "fix_private_use",
+    "join_lines",
+    "joiner",
+    "resolve_hyphens",
+    "find_doi",
+    "find_year",
+    "zipf",
+    "SOFT_HYPHEN",
+]
+
 _LIGATURES = str.maketrans(
-    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
+     "\ufffe": SOFT_HYPHEN, "\x02": SOFT_HYPHEN, "\u2010": "-", "\u2011": "-"}
 )
-_SPACES = re.compile(r"[\s\u00a0]+")
-_SPLIT_WORD = re.compile(r"(-?)(\w+)\u00ad\s*(\w+)")
+_PUA = re.compile(r"[\ue000-\uf8ff]")
+_PUA_WORD = re.compile(r"\w*[\ue000-\uf8ff][\w\ue000-\uf8ff]*")
+_LIGATURE_GUESSES = ("fi", "fl", "ff", "ffi", "ffl", "ft", "st", "Th", "")
+_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # two spaces stay: a gap
+_SPLIT_WORD = re.compile(r"(\w+(?:-\w+)*)\u00ad\s*(\w+)")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 _NEW_ARXIV = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
 _PDF_DATE = re.compile(r"^D?:?((?:19|20)\d{2})")
 
 
-def clean_line(text: str) -> str:
-    """One line of page text: unify hyphen markers, expand ligatures, collapse whitespace."""
-    text = text.translate(_MARKERS).translate(_LIGATURES)
-    return _SPACES.sub(" ", text).strip()
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common an English word is (Zipf scale: 0 unknown, 3 = once per million words)."""
+    from wordfreq import zipf_frequency  # loads its list on first use: lazy
+
+    return zipf_frequency(word, "en")
+
+
+def _bad(c: str) -> bool:
+    cat = unicodedata.category(c)
+    return (cat in ("Cc", "Cs", "Cn") and c not in "\n\t") or c == "\ufffd"
+
+
+def clean_chars(text: str) -> str:
+    """Ligatures to letters, hyphen codes unified, controls and non-characters removed,
+    spaces unified (private-use glyphs are left for fix_private_use)."""
+    text = text.translate(_LIGATURES)
+    if any(_bad(c) for c in text):
+        text = "".join(c for c in text if not _bad(c))
+    return _SPACES.sub(" ", text)
+
+
+def fix_private_use(text: str) -> str:
+    """Map each private-use code point to the ligature that makes the most real words across
+    the whole text; a glyph no guess explains is dropped (a math symbol without a meaning)."""
+    points = set(_PUA.findall(text))
+    if not points:
+        return text
+    found = _PUA_WORD.findall(text)
+    choice: dict[str, str] = {}
+    for point in points:
+        words = [w for w in found if point in w and len(_PUA.sub("", w)) >= 2][:200]
+        best, best_score = "", 0.0
+        for guess in _LIGATURE_GUESSES:
+            score = 0.0
+            for w in words:
+                candidate = _PUA.sub("", w.replace(point, guess))
+                score += zipf(candidate.lower()) if candidate else 0.0
+            if score > best_score + 1e-9:
+                best, best_score = guess, score
+        choice[point] = best
+    return _PUA.sub(lambda m: choice.get(m.group(0), ""), text)
 
 
 def join_lines(prev: str, line: str) -> str:
-    """Join a line to the paragraph so far: no space after a line-end hyphen marker."""
+    """Join a line to the paragraph so far: no space after a line-end hyphen (a plain hyphen
+    before a lower-case word is settled later, like a soft one)."""
     if prev.endswith(SOFT_HYPHEN):
         return prev + line
     if prev.endswith("-") and prev[-2:-1].isalpha() and line[:1].islower():
-        return prev[:-1] + SOFT_HYPHEN + line  # a plain hyphen: settled like a soft one
-    return f"{prev} {line}"
+        return prev[:-1] + SOFT_HYPHEN + line
+    return f"{prev} {line}" if prev else line
+
+
+def keeps_hyphen(a: str, b: str, words: set[str], hyphened: set[str]) -> bool:
+    """Whether "a-" at a line end followed by "b" is the compound "a-b" (else the word "ab")."""
+    if "-" in a or b[0].isupper() or b[0].isdigit() or a[-1].isdigit():
+        return True  # state-of-the-art, PaSa-GPT-4o, COVID-19
+    if len(a) > 1 and a.isupper():
+        return True  # PDF-specific
+    joined, hyphen = (a + b).casefold(), f"{a}-{b}".casefold()
+    if hyphen in hyphened and joined not in words:
+        return True
+    if joined in words and hyphen not in hyphened:
+        return False
+    zj = zipf(joined)
+    za, zb = zipf(a.casefold()), zipf(b.casefold())
+    if zj == 0.0:
+        return len(a) > 1 and len(b) > 1 and za >= 2.5 and zb >= 2.5
+    return zj < min(za, zb) - 2.0
 
 
 def resolve_hyphens(text: str, words: set[str], hyphened: set[str]) -> str:
-    """Settle each "pa<SHY>pers": join the word, unless the document spells it with a hyphen,
-    the second part starts upper-case or with a digit ("PaSa-GPT-4o"), or the first part is
-    already a compound ("state-of-the-art")."""
+    """Settle each "a<SHY>b" (see keeps_hyphen); ``words`` and ``hyphened`` are the document's
+    own spellings (lower-case), which win over the word list."""
 
     def choose(m: re.Match[str]) -> str:
-        dash, a, b = m.group(1), m.group(2), m.group(3)
-        joined, hyphen = dash + a + b, f"{dash}{a}-{b}"
-        if dash or b[0].isupper() or b[0].isdigit() or a[-1].isdigit():
-            return hyphen
-        if hyphen.casefold() in hyphened and joined.casefold() not in words:
-            return hyphen
-        return joined
+        a, b = m.group(1), m.group(2)
+        return f"{a}-{b}" if keeps_hyphen(a, b, words, hyphened) else a + b
 
     return _SPLIT_WORD.sub(choose, text).replace(SOFT_HYPHEN, "")
+
+
+def joiner(words: set[str], hyphened: set[str]):
+    """A line joiner that settles a line-end hyphen as soon as the next line comes."""
+
+    def join(prev: str, line: str) -> str:
+        joined = join_lines(prev, line)
+        if SOFT_HYPHEN not in joined:
+            return joined
+        cut = len(joined) - len(line)
+        head = joined[:cut]
+        m = re.search(r"(\w+(?:-\w+)*)\u00ad$", head)
+        n = re.match(r"\w+", line)
+        if m and n:
+            a, b = m.group(1), n.group(0)
+            dash = "-" if keeps_hyphen(a, b, words, hyphened) else ""
+            return head[: m.end(1)] + dash + line
+        return head.replace(SOFT_HYPHEN, "") + line
+
+    return join
 
 
 def find_doi(text: str) -> str | None:

@@ -70,6 +70,8 @@ class Chunker:
                         section=block.section,
                         start=start,
                         end=end,
+                        section_kind=block.section_kind,
+                        role=block.role,
                     )
                 )
         return chunks
