@@ -22,8 +22,9 @@ Figures, per setting:
 - **oracle**: the Answer-F1 of the best single sentence among the passages handed to the engine
   (``Answer.retrieved``) - what choosing alone could reach; ``oracle+`` also lets the oracle say
   "Yes", "No" or "Unanswerable".
-- **bearing**: share of answerable questions where a passage handed to the engine holds the answer
-  (a sentence the annotators highlighted, or the extractive answer itself).
+- **bearing**: share of answerable questions where a passage of the paper handed to the engine
+  holds the answer (a sentence the annotators highlighted, or the extractive answer itself);
+  questions whose annotators gave no evidence are left out.
 - library-wide only: **paper cited**, the share of answerable questions whose paper is cited.
 
 Each miss (Answer-F1 < 0.5) is put in one category: ``yes/no`` (a boolean gold answer), ``should
@@ -225,6 +226,8 @@ def categorise(item: dict, answer: Answer, f1: float, f1_type: str, evidence: li
         return "should abstain"
     if answer.abstained:
         return "false abstention"
+    if bearing is None:
+        return "no evidence"
     if not bearing:
         return "retrieval miss"
     said = [plain(s.text) for s in answer.sentences]
@@ -253,7 +256,8 @@ def score(item: dict, answer: Answer, setting: str, latency_ms: float,
     answerable = any(r["type"] != "none" for r in refs)
     evidence, spans = evidence_sentences(refs), extractive_answers(refs)
     own = [p for p in answer.retrieved if p.paper_id == paper_id]
-    bearing = any(bears(p.text, evidence, spans) for p in own) if answerable else None
+    judged = answerable and bool(evidence or spans)  # some annotators give no evidence
+    bearing = any(bears(p.text, evidence, spans) for p in own) if judged else None
     cited = {c.paper_id for c in answer.citations}
     return Result(
         id=item["id"], question=item["question"], doc=item["doc"], setting=setting,
