@@ -144,6 +144,19 @@ _LEAD = re.compile(r"^(?:(?:however|formally|finally|first(?:ly)?|second(?:ly)?|
                    r"in (?:our|the) (?:experiments?|results?)),?\s+)+", re.I)
 _CITE = re.compile(r"\bBIBREF\d+|\(\w[^()]{0,40}\b(?:19|20)\d\d[a-z]?\)|\[\d+(?:[,\u2013-]\d+)*\]")
 _OWN = re.compile(r"\b(?:we|our|us)\b", re.I)
+_BACKGROUND = re.compile(r"(?:however|existing|the existing|recent(?:ly)?|prior|previous(?:ly)?|"
+                         r"traditional(?:ly)?|current|conventional(?:ly)?|despite|although)\b",
+                         re.I)
+_RELATIVE = re.compile(r"\s(?:which|where|who|whose|when|while|if|using|via|that)\s", re.I)
+
+
+def focus_clause(question: str) -> str:
+    """What the question asks for: each clause that opens with an interrogative, cut before a
+    relative clause that describes ("the framework that backpropagates ...")."""
+    parts = re.split(r"[,;]\s+|\s+and\s+(?=(?:what|which|how|who|when|where|why)\b)", question)
+    asking = [p for p in parts
+              if re.match(r"\s*(?:what|which|who|whom|whose|when|where|why|how)\b", p, re.I)]
+    return " ".join(_RELATIVE.split(p, maxsplit=1)[0] for p in asking) or question
 _BACK_SECTIONS = re.compile(r"related work|background|previous work|prior work|literature",
                             re.I)
 # The abstract and introduction restate a paper's claims in the question's words; the details a
@@ -244,14 +257,17 @@ FIT = {"number": 0.3, "name": 0.2, "acronym": 0.6, "definition": 0.2}
 MISSING_TYPE = 0.3  # a number question's sentence without a number, a name question's without
 ECHO = 0.15  # a sentence that only restates the question (fewer than 4 new content words)
 W_DENSE = 0.5
+FOCUS = 3.0  # the asking clause's terms, as the current engine weighs them
 W_PREV = 0.6  # the previous sentence's match counts for this one ("... It contains 17,833")
 
 
 def score(question: str, kind: str, cands: list[Cand], qvec, cvecs) -> None:
     q_terms = Counter(terms(question))
+    focus = set(terms(focus_clause(question)))
     df = Counter(t for c in cands for t in set(c.stems))
     n = len(cands) or 1
-    weight = {t: math.log(1 + n / df[t]) for t in q_terms if df[t]}
+    weight = {t: math.log(1 + n / df[t]) * (FOCUS if t in focus else 1.0)
+              for t in q_terms if df[t]}
     total = sum(weight.values()) or 1.0
     section_terms = {c.section: set(terms(c.section)) for c in cands}
     acronym = _asked_acronym(question) if kind == "acronym" else None
@@ -283,6 +299,8 @@ def score(question: str, kind: str, cands: list[Cand], qvec, cvecs) -> None:
             fit -= OVERVIEW
         if _OWN.search(c.text):
             fit += 0.05
+        if _BACKGROUND.match(c.text):
+            fit -= 0.15
         if len(_CITE.findall(c.text)) >= 2:
             fit -= 0.1
         new = set(c.stems) - set(q_terms)
@@ -659,7 +677,8 @@ def run_pdfs(args, embed_holder) -> dict:
                           else list(dict.fromkeys(p.paper_id for p in ans.retrieved))[:3])
                 passages = window_passages(a, item["question"], papers, embed, args.budget)
             if ans.abstained:
-                rows.append({"kw": False, "short_kw": False, "page": False, "cited": False})
+                rows.append({"kw": False, "short_kw": False, "page": False, "cited": False,
+                             "kw_first": False})
                 continue
             pick = select(item["question"], passages, embed)
             kws = item["answer_keywords"]
@@ -667,6 +686,9 @@ def run_pdfs(args, embed_holder) -> dict:
             first = pick.sentences[0] if pick.sentences else None
             rows.append({
                 "kw": PQ.has_all(said, kws), "short_kw": PQ.has_all(pick.short, kws),
+                # the design: the short answer (and its sentence) first, then today's answer
+                "kw_first": PQ.has_all(" ".join([pick.short, first.text if first else "",
+                                                 ans.text]), kws),
                 "cited": bool(first and first.paper_id in gold),
                 "page": bool(first and first.paper_id in gold
                              and first.page in set(item["gold_pages"])),
@@ -677,7 +699,7 @@ def run_pdfs(args, embed_holder) -> dict:
                       f"  Q: {item['question']}\n  kws: {kws}\n  short: {pick.short[:200]}\n"
                       f"  best: {first.text[:200] if first else ''}")
         out[setting] = {k: round(statistics.fmean(float(r[k]) for r in rows), 3)
-                        for k in ("cited", "kw", "short_kw", "page")}
+                        for k in ("cited", "kw", "short_kw", "kw_first", "page")}
     a.close()
     return out
 
@@ -709,6 +731,8 @@ def run_sample(args, embed_holder) -> dict:
         rows.append({"kind": item["kind"], "kw": PQ.has_all(said, kws) if kws else None,
                      "short_kw": PQ.has_all(pick.short, kws) if kws else None,
                      "base_kw": PQ.has_all(ans.text, kws) if kws else None,
+                     "kw_first": PQ.has_all(" ".join([pick.short, ans.text]), kws)
+                     if kws else None,
                      "gold_first": title.casefold() in gold,
                      "abstain_ok": ans.abstained != answerable})
         if args.verbose:
@@ -720,7 +744,8 @@ def run_sample(args, embed_holder) -> dict:
         xs = [float(r[key]) for r in rows if r.get(key) is not None]
         return (round(statistics.fmean(xs), 3), len(xs)) if xs else None
 
-    return {k: share(k) for k in ("kw", "short_kw", "base_kw", "gold_first", "abstain_ok")}
+    return {k: share(k) for k in ("kw", "short_kw", "base_kw", "kw_first", "gold_first",
+                                      "abstain_ok")}
 
 
 def main(argv: list[str] | None = None) -> int:
