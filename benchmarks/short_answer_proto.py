@@ -501,7 +501,7 @@ class Embedder:
     """The library's embedder with a cache (sentences repeat across runs)."""
 
     def __init__(self, assistant: Assistant, path: Path) -> None:
-        self.model = assistant.embedder
+        self.model = assistant.library.embedder
         self.path = path
         self.cache: dict[str, np.ndarray] = {}
         if path.exists():
@@ -541,7 +541,7 @@ def window_passages(assistant: Assistant, question: str, paper_ids: list[str], e
     cosine to the question + idf-weighted term coverage; the best windows are taken until
     ``budget`` words, merged into runs per chunk, best run first."""
     sents: list[tuple[int, str]] = []
-    chunks = [p for pid in paper_ids for p in assistant.store.paper_chunks(pid)]
+    chunks = [p for pid in paper_ids for p in assistant.library.store.paper_chunks(pid)]
     seen: set[str] = set()
     for i, p in enumerate(chunks):
         for sentence in split(p.text):
@@ -590,7 +590,7 @@ def run_qasper(args, embed_holder) -> dict:
     embed = embed_holder(a)
     by_name = {Path(s).name: p.id for p in a.papers() for s in p.sources}
     paper_vocab: dict[str, set[str]] = {}
-    library_vocab = ({t for p in a.papers() for c in a.store.paper_chunks(p.id)
+    library_vocab = ({t for p in a.papers() for c in a.library.store.paper_chunks(p.id)
                       for t in terms(c.text)} if args.abstain else set())
     rows = []
     for item in questions:
@@ -602,7 +602,8 @@ def run_qasper(args, embed_holder) -> dict:
         pick = select(item["question"], passages, embed)
         if args.abstain:
             if pid not in paper_vocab:
-                paper_vocab[pid] = {t for c in a.store.paper_chunks(pid) for t in terms(c.text)}
+                chunks = a.library.store.paper_chunks(pid)
+                paper_vocab[pid] = {t for c in chunks for t in terms(c.text)}
             if absent_terms(item["question"], paper_vocab[pid], library_vocab) >= ABSENT_SHARE:
                 pick = Pick(pick.kind, "Unanswerable", [])
         refs = item["references"]
