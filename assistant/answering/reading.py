@@ -84,14 +84,14 @@ class Reader:
         return self.engine("extractive") if retrieval.abstain else engine
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
-        from .citations import build_answer
+        from .checking import check_reply
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
-        answer = build_answer(raw, passages, engine=engine.name,
-                              embed=None if writer.verbatim else self.embed,
-                              abstained=retrieval.abstain)
+        answer = check_reply(raw, passages, engine=engine.name,
+                             embed=None if writer.verbatim else self.embed,
+                             abstained=retrieval.abstain, model=not writer.verbatim)
         answer.retrieved = list(retrieval.passages)
         return answer
 
