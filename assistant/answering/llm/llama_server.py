@@ -4,10 +4,11 @@ The server runs in ``python -m assistant.answering.llm.serve`` rather than in th
 xllamacpp holds the GIL while it loads and its destructor can block forever joining a thread, so
 in-process a Ctrl+C during start, or a plain stop, could hang the terminal. Here every start
 waits at most ``start_timeout`` seconds (reading the child's one-line report with a short poll,
-so Ctrl+C is seen at once) and every stop closes the child's stdin, sends SIGTERM and, after
-``stop_grace`` seconds, SIGKILL. The child lives in its own session (Ctrl+C at the terminal
-reaches only us) and dies with us: on Linux by PR_SET_PDEATHSIG, elsewhere when its stdin
-closes. A server whose process died is noticed and started again on the next call.
+so Ctrl+C is seen at once) and every stop closes the child's stdin (it leaves at once when
+it is serving) and sends SIGKILL after ``stop_grace`` seconds. The child lives in its own
+session (Ctrl+C at the terminal reaches only us) and dies with us: on Linux by
+PR_SET_PDEATHSIG, elsewhere when its stdin closes. A server whose process died is noticed and
+started again on the next call.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import importlib.util
 import json
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from typing import IO
 
 from assistant.errors import LLMError
@@ -86,13 +89,17 @@ class LlamaServer:
             if importlib.util.find_spec("xllamacpp") is None:
                 raise LLMError("local model needs xllamacpp: pip install xllamacpp")
             log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-            proc = self._spawn(log)
-            with self._state:
-                self._proc = proc
+            proc: subprocess.Popen[bytes] | None = None
             try:
+                proc = self._spawn(log)
+                with self._state:
+                    self._proc = proc
                 address = self._await_address(proc, log)
             except BaseException:  # also KeyboardInterrupt: never leave the child behind
-                self.stop()
+                with self._state:
+                    if self._proc is proc:
+                        self._proc = None
+                _kill(proc, 0)  # it serves nothing yet: no grace
                 raise
             finally:
                 log.close()
@@ -103,11 +110,19 @@ class LlamaServer:
             return address
 
     def stop(self) -> None:
-        """Stop the server: close its stdin, SIGTERM, SIGKILL after ``stop_grace`` seconds.
+        """Stop the server: close its stdin, SIGKILL after ``stop_grace`` seconds.
         Safe to call twice and from any thread, also while another thread starts it."""
         with self._state:
             proc, self._proc, self._address = self._proc, None, None
         _kill(proc, self.stop_grace)
+
+    def kill(self) -> None:
+        """Stop the server at once (SIGKILL, no grace period)."""
+        with self._state:
+            proc, self._proc, self._address = self._proc, None, None
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.kill()
 
     # -- internals ----------------------------------------------------------------------------
     @staticmethod
@@ -122,11 +137,12 @@ class LlamaServer:
             # PR_SET_PDEATHSIG fires when the spawning *thread* ends: only the main thread
             # lives as long as this process.
             command += ["--parent", str(os.getpid())]
-        try:
-            return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=log, start_new_session=True, close_fds=True)
-        except OSError as exc:
-            raise LLMError(f"local model server failed to start: {exc}") from None
+        with _sigint_held():
+            try:
+                return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=log, start_new_session=True, close_fds=True)
+            except OSError as exc:
+                raise LLMError(f"local model server failed to start: {exc}") from None
 
     def _await_address(self, proc: subprocess.Popen[bytes], log: IO[bytes]) -> str:
         """The child's report line, read with a deadline; LLMError when none comes."""
@@ -155,6 +171,20 @@ class LlamaServer:
         return str(report["address"])
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold Ctrl+C back while a child is spawned: a KeyboardInterrupt inside Popen would lose
+    the only handle on a child that already runs (it is raised right after, instead)."""
+    blockable = hasattr(signal, "pthread_sigmask")
+    if blockable:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if blockable:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _reason(proc: subprocess.Popen[bytes], log: IO[bytes]) -> str:
     """Why the child ended: the last line it wrote to stderr, else its exit status."""
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -169,19 +199,18 @@ def _reason(proc: subprocess.Popen[bytes], log: IO[bytes]) -> str:
 
 
 def _kill(proc: subprocess.Popen[bytes] | None, grace: float) -> None:
-    """End ``proc`` within about ``grace`` + 1 seconds, whatever state it is in."""
+    """End ``proc`` within about ``grace`` + 1 seconds, whatever state it is in: its stdin
+    is closed (a serving child leaves at once), then SIGKILL after ``grace``. (No SIGTERM:
+    llama.cpp may catch it for a graceful shutdown, which is what can hang.)"""
     if proc is None:
         return
     with contextlib.suppress(OSError):  # its stdout belongs to the thread reading it
         if proc.stdin is not None:
             proc.stdin.close()
-    if proc.poll() is None:
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
-            proc.terminate()
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=1)
+            proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
+import sys
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -26,8 +28,18 @@ T = TypeVar("T")
 
 @atexit.register
 def _close_all() -> None:
-    for engine in list(_LIVE):
-        engine.close()
+    """Stop every local model server at exit. A Ctrl+C meanwhile does not leave one behind:
+    the rest are stopped without grace and the process ends with status 130."""
+    try:
+        for engine in list(_LIVE):
+            engine.close()
+    except KeyboardInterrupt:
+        for engine in list(_LIVE):
+            engine.kill()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(130)
 
 
 class LocalChat:
@@ -120,6 +132,10 @@ class LocalChat:
         engine = await _in_daemon_thread(self.start)
         async for piece in engine.astream(messages, max_tokens=max_tokens, outcome=outcome):
             yield piece
+
+    def kill(self) -> None:
+        """Stop the server at once (SIGKILL, no grace): for an exit that must not wait."""
+        self._server.kill()
 
     def close(self) -> None:
         """Stop the server and drop its connections; the next call starts it again. Bounded
