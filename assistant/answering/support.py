@@ -49,9 +49,17 @@ for "supported"."""
 MAX_NEW_SHARE = 0.2
 """Largest share of content words found nowhere in the cited passages for "supported"."""
 NEW_SHARE_UNSUPPORTED = 0.5
-"""This share of new content words or more makes a claim unsupported."""
+"""This share of new content words or more makes a claim unsupported (unless its meaning is
+close to its best cited sentence: then it is doubtful)."""
 MIN_EMBED = 0.6
 """Cosine between the claim and its best cited sentence needed for "supported"."""
+PARAPHRASE_EMBED = 0.78
+"""A claim this close in meaning (cosine) to its best cited sentence may use more words of its
+own (an abstractive paraphrase) and still be supported, given ..."""
+PARAPHRASE_COVERAGE = 0.6
+"""... this share of its content words in that sentence, and ..."""
+PARAPHRASE_NEW_SHARE = 0.35
+"""... at most this share of content words found nowhere in the cited passages."""
 PAIR_GAIN = 0.2
 """Two neighbouring sentences are taken as the claim's source only when they cover this much
 more of it than the best single sentence (a pair holds more words, right or wrong)."""
@@ -75,7 +83,9 @@ _SPELLED = {w: str(i) for i, w in enumerate(("two", "three", "four", "five", "si
 _SPELLED_RE = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _MARKER = re.compile(r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
-_NEGATION = wordset("not no never without neither nor cannot fails fail unable none")
+_NEGATION = wordset("not no never without neither nor cannot can't don't doesn't fails fail "
+                    "unable none lack lacks free avoid avoids instead eliminate eliminates "
+                    "eliminating")
 _RELATIONS = [wordset(group) for group in (
     "outperform outperforms outperformed surpass surpasses surpassed beat beats exceed exceeds "
     "better higher improve improves improved improvement improvements gain gains boost boosts",
@@ -87,7 +97,9 @@ _RELATIONS = [wordset(group) for group in (
     "drop drops dropped remove removes removed reject rejects rejected",
     "require requires required need needs", "only",
 )]
-"""Direction words, by meaning: a claim using one group must find that group in its source."""
+"""Direction words, by meaning: a claim using one group must find that group in its source
+(or the opposite group with the parties swapped: "A beats B" / "B is worse than A")."""
+_OPPOSITE = {0: 1, 1: 0, 2: 3, 3: 2, 4: 5, 5: 4, 6: 7, 7: 6}
 _CONTRAST = wordset("than whereas while versus vs outperform outperforms outperformed surpass "
                     "surpasses surpassed beat beats exceed exceeds unlike")
 """Words with one party on each side: "A outperforms B", "A ..., whereas B ..."."""
@@ -235,15 +247,19 @@ def _relation_ok(claim: str, best: str) -> bool:
     """Negations, direction words (by meaning) and priority claims ("the first") of the claim
     are in its source; with a pair of sentences, each direction word beside a name of it."""
     mine, theirs = _tokens(claim), _tokens(best)
-    if not (mine & _NEGATION) <= theirs:
+    inverse = _sides_swapped(claim, best)
+    if mine & _NEGATION and not theirs & _NEGATION:  # "does not need" / "data-free" is fine
         return False
     said = {" ".join(m.group(0).lower().split()[1:]) for m in _SUPERLATIVE.finditer(best)}
     if any(" ".join(m.group(0).lower().split()[1:]) not in said
            for m in _SUPERLATIVE.finditer(claim)):
         return False
-    groups = [g for g in _RELATIONS if mine & g]
-    if not all(theirs & g for g in groups):
+    wanted = [i for i, g in enumerate(_RELATIONS) if mine & g]
+    if not all(theirs & _RELATIONS[i] or (inverse and i in _OPPOSITE
+                                          and theirs & _RELATIONS[_OPPOSITE[i]])
+               for i in wanted):
         return False
+    groups = [_RELATIONS[i] for i in wanted if theirs & _RELATIONS[i]]
     claim_names = names(claim)
     parts = _SENTENCE_END.split(best)
     if len(parts) < 2 or not claim_names or not groups:
@@ -264,13 +280,23 @@ def _sides(text: str) -> tuple[set[str], set[str]] | None:
     return content_words(" ".join(words[:at])), content_words(" ".join(words[at + 1:]))
 
 
-def _swapped(claim: str, best: str) -> bool:
+def _sides_swapped(claim: str, best: str) -> bool:
     """Do parties of the claim sit on the other side of the contrast in the source?"""
     mine, theirs = _sides(claim), _sides(best)
     if mine is None or theirs is None:
         return False
     (left, right), (src_left, src_right) = mine, theirs
     return bool(left & (src_right - src_left)) and bool(right & (src_left - src_right))
+
+
+def _swapped(claim: str, best: str) -> bool:
+    """Are the parties swapped while the direction stays ("B outperforms A" from "A
+    outperforms B"), unlike an inverse wording ("B is worse than A")?"""
+    if not _sides_swapped(claim, best):
+        return False
+    mine, theirs = _tokens(claim), _tokens(best)
+    return not any(mine & _RELATIONS[i] and theirs & _RELATIONS[j]
+                   for i, j in _OPPOSITE.items())
 
 
 def _context(sequence: list[str], word: str, reach: int = 5) -> set[str]:
@@ -363,8 +389,9 @@ def check_claim(claim: str, sentences: Sequence[Sequence[str]], context: str = "
 
 def judge(check: ClaimCheck, first: str, embed: float | None, verbatim: bool) -> str:
     """The support mark after :func:`check_claim`: never higher than ``first``."""
+    similar = embed is not None and embed >= PARAPHRASE_EMBED
     if (check.missing_names or check.missing_numbers or check.numbers_clash or check.swapped
-            or check.new_share >= NEW_SHARE_UNSUPPORTED):
+            or (check.new_share >= NEW_SHARE_UNSUPPORTED and not similar)):
         return "unsupported"
     if first == "unsupported":
         return first
@@ -372,9 +399,11 @@ def judge(check: ClaimCheck, first: str, embed: float | None, verbatim: bool) ->
         return first
     few_new = check.new_words <= 1 or check.new_share <= MAX_NEW_SHARE
     covered = check.coverage >= WINDOW_COVERAGE or check.uncovered <= 1
-    holds = (covered and few_new and check.numbers_near
-             and check.relation_ok and not check.far_names
-             and (embed is None or embed >= MIN_EMBED))
+    close = covered and few_new and (embed is None or embed >= MIN_EMBED)
+    reworded = (similar and check.coverage >= PARAPHRASE_COVERAGE
+                and check.new_share <= PARAPHRASE_NEW_SHARE)
+    holds = ((close or reworded) and check.numbers_near and check.relation_ok
+             and not check.far_names)
     return first if holds else "weak"
 
 
