@@ -25,9 +25,36 @@ _WORD = re.compile(r"\S+")
 _PUNCT = re.compile(r"^\W+|\W+$")
 
 
+MIN_LOOP_CHARS = 64
+"""Characters a loop inside one "word" must span ("1.1.1.1..." has no spaces to split at)."""
+MAX_CHAR_PERIOD = 16
+
+
+def _char_loop(text: str) -> int | None:
+    """Where a short run of characters starts repeating back to back at the end."""
+    tail = text[-4 * MIN_LOOP_CHARS:]
+    n = len(tail)
+    for period in range(1, MAX_CHAR_PERIOD + 1):
+        run = 0
+        while run < n - period and tail[n - 1 - run] == tail[n - 1 - run - period]:
+            run += 1
+        unit = tail[n - period:]
+        if run + period >= MIN_LOOP_CHARS and run >= 3 * period and any(
+                c.isalnum() for c in unit):  # a rule of dashes or a table border is no loop
+            return len(text) - run
+    return None
+
+
 def loop_start(text: str) -> int | None:
     """Character offset where the text starts repeating (the start of the second copy), or
     None. Words compare case- and punctuation-insensitively; a partial last copy counts."""
+    words = _word_loop(text)
+    chars = _char_loop(text)
+    found = [x for x in (words, chars) if x is not None]
+    return min(found) if found else None
+
+
+def _word_loop(text: str) -> int | None:
     spans = [(m.start(), _PUNCT.sub("", m.group(0).lower())) for m in _WORD.finditer(text)]
     if spans and not text[-1:].isspace():
         spans.pop()  # the last word may still be growing ("crawl" of "crawler")
