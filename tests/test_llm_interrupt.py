@@ -59,11 +59,13 @@ def _children(pid: int) -> list[int]:
 
 
 def _running(pid: int) -> bool:
+    """Any thread of it still alive (a killed process's main thread turns zombie first)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        states = {Path(f"{t}/stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks}
     except OSError:
         return False
-    return state != "Z"
+    return bool(states - {"Z"})
 
 
 def _listening_ports(pid: int) -> set[int]:
