@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-from ..checking import incomplete_note
+from ..checking import incomplete_note, note_line
 from ..llm.base import Outcome
 from ..markers import parse_markers, strip_markers
 from ..prompts import LOCAL_MAX_PASSAGES, default_prompts
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..llm import ChatClient, Message
     from .base import ComparisonDraft, SummaryDraft, TopicDraft
 
-__all__ = ["LocalEngine", "MarkerFiller", "local_messages"]
+__all__ = ["CONTRAST_FALLBACK", "LocalEngine", "MarkerFiller", "local_messages"]
 
 LOCAL_QUESTIONS = {
     "tldr": "In one sentence, what does the paper {name} do?",
@@ -42,6 +42,8 @@ LOCAL_QUESTIONS = {
 SUMMARY_TOKENS = 100  # the reply is cut to two sentences anyway
 COMPARE_TOKENS = 60  # one sentence per paper is kept
 ASK_TOKENS = 160  # 1-3 short sentences
+CONTRAST_FALLBACK = ("The model gave no usable contrast; the contrast below is extractive "
+                     "(sentences copied from the papers).")
 EXCERPT_WORDS = 110  # words of each passage the model sees (prompt time is most of the wait)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _PAPER_MARKER = re.compile(r"\[\s*\d+(?:\s*[,;\u2013-]\s*\d+)*\s*\]")
@@ -246,5 +248,10 @@ class LocalEngine(LLMEngine):
                                max_tokens=COMPARE_TOKENS)
             if reply:
                 lines.append(f"- **{name}**: {reply}")
-        contrast = "### Contrast\n\n" + "\n".join(lines) if len(lines) >= 2 else draft.contrast
+        if len(lines) >= 2:
+            contrast = "### Contrast\n\n" + "\n".join(lines)
+        elif draft.contrast:  # the model's replies were unusable: say the contrast is copied
+            contrast = f"{note_line(CONTRAST_FALLBACK)}\n\n{draft.contrast}"
+        else:
+            contrast = ""
         return "\n\n".join(part for part in (draft.title, draft.table, contrast) if part)
