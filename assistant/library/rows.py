@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,11 @@ def span(meta: dict[str, Any] | None) -> int:
 def stamp(meta: dict[str, Any]) -> str:
     """A paper's write stamp (stores written before stamps: its text hash and size)."""
     return str(meta.get("stamp") or f"{meta.get('text_sha', '')}:{meta.get('chunks', '')}")
+
+
+def chunk_index(meta: Mapping[str, Any]) -> int:
+    """A stored chunk's position in its paper."""
+    return int(meta.get("index", 0))
 
 
 def chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
