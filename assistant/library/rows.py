@@ -73,7 +73,7 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Pa
 def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
     """A Paper from its stored metadata (lists are stored as JSON strings)."""
 
-    def opt(key: str):
+    def opt(key: str) -> Any:
         value = m.get(key)
         return None if value in ("", None, -1) else value
 
