@@ -217,12 +217,16 @@ class Collections:
     def check_signature(self, meta: dict[str, Any]) -> None:
         """Refuse a store built with another embedding model or chunk settings."""
         stored = {k: meta.get(k) for k in self.signature}
-        if stored == self.signature or meta.get("embedding") is None:
+        if meta.get("embedding") is None:
+            return
+        # An endpoint's dimension is known only after its first call (0 before): the model
+        # name then stands for it.
+        differ = [k for k in self.signature if stored[k] != self.signature[k]
+                  and not (k == "dim" and 0 in (stored[k], self.signature[k]))]
+        if not differ:
             return
         diffs = ", ".join(
-            f"{k}: store has {stored[k]!r}, settings say {self.signature[k]!r}"
-            for k in self.signature
-            if stored[k] != self.signature[k]
+            f"{k}: store has {stored[k]!r}, settings say {self.signature[k]!r}" for k in differ
         )
         raise StoreMismatchError(
             f"the store was built with other settings ({diffs}); run `assistant reindex`"
