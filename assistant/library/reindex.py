@@ -43,7 +43,7 @@ class Library(Protocol):
                   ) -> IngestReport: ...
 
 
-def _dump(chroma: Collections, backup: Path) -> None:
+def write_backup(chroma: Collections, backup: Path) -> None:
     """Save every paper's metadata and chunk texts (``chroma`` connected)."""
     if not chroma.has("papers", "chunks"):
         backup.write_text("")
@@ -78,7 +78,7 @@ def rebuild(library: Library, progress: Progress | None = None) -> IngestReport:
     with translated(library.settings, chroma.where):
         chroma.connect()
         if not backup.exists():
-            _dump(chroma, backup)
+            write_backup(chroma, backup)
         chroma.drop()
     records = [json.loads(line) for line in backup.read_text().splitlines() if line.strip()]
     sources = sorted(
