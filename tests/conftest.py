@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_openai_server import fake_openai_server  # noqa: F401 - a fixture for all
+
 PROVIDER_PREFIXES = ("ASSISTANT_", "OPENAI_", "CHROMA_")
 """Settings (ours), the OpenAI client's endpoint, key, organisation and project, and the
 variables chromadb reads into its own settings."""
