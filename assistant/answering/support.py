@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
+from ..types import Support
+
 from .sentences import wordset
 
 __all__ = [
@@ -387,7 +389,7 @@ def check_claim(claim: str, sentences: Sequence[Sequence[str]], context: str = "
     )
 
 
-def judge(check: ClaimCheck, first: str, embed: float | None, verbatim: bool) -> str:
+def judge(check: ClaimCheck, first: Support, embed: float | None, verbatim: bool) -> Support:
     """The support mark after :func:`check_claim`: never higher than ``first``."""
     similar = embed is not None and embed >= PARAPHRASE_EMBED
     if (check.missing_names or check.missing_numbers or check.numbers_clash or check.swapped
@@ -421,8 +423,9 @@ class _Passage(Protocol):
     title: str
 
 
-def recheck(claims: Sequence[_Claim], marks: dict[int, str], evidence: Sequence[_Evidence],
-            sources: Sequence[Sequence[str]], cited: Sequence[_Passage]) -> dict[int, str]:
+def recheck(claims: Sequence[_Claim], marks: dict[int, Support],
+            evidence: Sequence[_Evidence], sources: Sequence[Sequence[str]],
+            cited: Sequence[_Passage]) -> dict[int, Support]:
     """New marks for ``claims`` (keyed by ``id(claim)`` like ``marks``): ``sources[i]`` are the
     sentences of the passage cited as [i + 1], ``cited[i]`` that passage."""
     out = dict(marks)

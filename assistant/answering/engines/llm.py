@@ -42,7 +42,7 @@ def _takes_outcome(method: Any) -> bool:
     return "outcome" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
-def _with_outcome(method: Any, outcome: Outcome) -> dict[str, Outcome]:
+def _with_outcome(method: Any, outcome: Outcome) -> dict[str, Any]:
     func = getattr(method, "__func__", method)
     return {"outcome": outcome} if _takes_outcome(func) else {}
 

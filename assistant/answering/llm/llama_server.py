@@ -73,7 +73,8 @@ class LlamaServer:
     def pid(self) -> int | None:
         """The server process id while it runs (tests check it is gone after a stop)."""
         with self._state:
-            return self._proc.pid if self._alive(self._proc) else None
+            proc = self._proc
+            return proc.pid if proc is not None and self._alive(proc) else None
 
     def start(self) -> str:
         """Start the server unless it runs; return its address. Raises LLMError when it

@@ -18,6 +18,7 @@ import json
 import os
 import signal
 import sys
+from typing import Any
 
 __all__ = ["main"]
 
@@ -43,7 +44,7 @@ def _say(message: dict[str, str]) -> None:
     sys.stdout.flush()
 
 
-def _params(xllamacpp, args: argparse.Namespace):
+def _params(xllamacpp: Any, args: argparse.Namespace) -> Any:
     params = xllamacpp.CommonParams()
     params.model.path = args.model
     params.hostnames = ["127.0.0.1"]
