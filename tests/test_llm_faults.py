@@ -23,7 +23,7 @@ from assistant.answering.llm.base import Outcome
 from assistant.config import load_settings
 from assistant.errors import LLMError
 
-from .conftest import share_embeddings
+from .conftest import session_embedder
 from .fake_openai_server import FakeOpenAIServer, Reply, answer, cut, truncated
 from .storecheck import driver_env
 
@@ -51,7 +51,7 @@ def library(tmp_path_factory) -> Path:
     (folder / "p").mkdir()
     for name, text in NOTES.items():
         (folder / "p" / name).write_text(text)
-    a = share_embeddings(Assistant(store=folder / "store"))
+    a = Assistant(store=folder / "store", embedder=session_embedder())
     assert not a.ingest([folder / "p"]).failed
     a.close()
     return folder / "store"
@@ -72,7 +72,7 @@ def _assistant(store: Path, base_url: str, **llm) -> Assistant:
     settings = load_settings(None, store={"path": str(store)},
                              llm={"engine": "openai", "base_url": base_url, "max_retries": 0,
                                   "timeout": 30, **llm})
-    return share_embeddings(Assistant(settings=settings))
+    return Assistant(settings=settings, embedder=session_embedder())
 
 
 def _cli(store: Path, base_url: str, *args: str, tmp_path: Path, model: str = "fake-model",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import share_embeddings
+from .conftest import session_embedder
 
 EXIT_WITHIN = 2.0
 NOTE = """# Quokkaspar: sparse graph pruning
@@ -42,7 +42,7 @@ def tiny_store(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("interrupt")
     (folder / "p").mkdir()
     (folder / "p" / "note.md").write_text(NOTE)
-    a = share_embeddings(Assistant(store=folder / "store"))
+    a = Assistant(store=folder / "store", embedder=session_embedder())
     assert not a.ingest([folder / "p"]).failed
     a.close()
     return folder / "store"
