@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import Protocol
 
 from ..types import Support
-
 from .sentences import wordset
 
 __all__ = [

@@ -193,6 +193,8 @@ class LocalEngine(LLMEngine):
             if len(plain.split()) < 4 or is_abstention(plain) or plain.lstrip().startswith("#"):
                 continue
             body = plain[:-1].rstrip() if plain[-1] in ".!?" else plain
+            if f"{body} [{n}]." in kept:  # a repeating model says the same thing twice
+                continue
             kept.append(f"{body} [{n}].")
             if len(kept) >= sentences:
                 break
