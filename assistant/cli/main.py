@@ -12,6 +12,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from ..textsafe import json_text, safe_line, safe_text
+
 if TYPE_CHECKING:
     from ..api import Assistant
 
@@ -94,11 +96,15 @@ def _assistant(args: argparse.Namespace) -> Assistant:
 
 
 def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {safe_line(message)}", file=sys.stderr, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def _print_json(doc: object) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
 
 
 def _console():
@@ -120,11 +126,16 @@ def cmd_ingest(a: Assistant, args: argparse.Namespace) -> int:
         from .progress import print_report
 
         print_report(report)
-    for failure in report.failed:
-        print(f"failed: {failure.path}: {failure.error}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+def print_problems(report) -> None:
+    """One ``failed:`` line per file that failed, one ``warning:`` line per warning."""
+    for failure in report.failed:
+        print(f"failed: {safe_line(failure.path)}: {safe_line(failure.error)}", file=sys.stderr)
+    for warning in report.warnings:
+        _warn(warning)
 
 
 def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
@@ -138,12 +149,14 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{len(papers)} papers", title_justify="left")
     for col in ("id", "title", "year", "chunks", "source"):
         table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
-    for p in papers:
-        table.add_row(p.id, p.title, str(p.year or ""), str(p.chunks), os.path.basename(p.source))
+    for p in papers:  # Text cells: a title or file name is never parsed as markup
+        table.add_row(*(Text(safe_line(v)) for v in (
+            p.id, p.title, p.year or "", p.chunks, os.path.basename(p.source))))
     _console().print(table)
     return EXIT_OK
 
@@ -153,13 +166,13 @@ def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(paper.to_json())
         return EXIT_OK
-    from rich.markup import escape
+    from rich.text import Text
 
     c = _console()
-    c.print(f"[bold]{escape(paper.title)}[/bold]  [dim]{paper.id}[/dim]")
+    c.print(Text.assemble((safe_line(paper.title), "bold"), "  ", (safe_line(paper.id), "dim")))
     for key, value in paper.to_json().items():
         if key not in ("title", "id") and value not in (None, "", []):
-            c.print(f"  {key}: {escape(str(value))}")
+            c.print(Text(f"  {key}: {safe_text(value)}"))
     return EXIT_OK
 
 
@@ -168,7 +181,7 @@ def cmd_remove(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"removed": {"id": paper.id, "title": paper.title}})
     else:
-        print(f"removed {paper.id}: {paper.title}")
+        print(f"removed {safe_line(paper.id)}: {safe_line(paper.title)}")
     return EXIT_OK
 
 
@@ -203,14 +216,7 @@ def cmd_ask(a: Assistant, args: argparse.Namespace) -> int:
 def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
     from ..answering.evaluate import evaluate
 
-    try:
-        from pathlib import Path
-
-        questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        from ..errors import ConfigError
-
-        raise ConfigError(f"{args.questions}: cannot read questions: {exc}") from None
+    questions = _question_file(args.questions)
     engine = a.engine_name(args.llm)
     a.ask("warm up", llm=engine)  # load the model and indexes outside the timings
     result = evaluate(lambda q: a.ask(q, llm=engine), questions)
@@ -218,8 +224,39 @@ def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
         _print_json({"engine": engine, **result.to_json()})
     else:
         print(f"engine: {engine}")
-        print(result.report())
+        print(safe_text(result.report()))
     return EXIT_OK
+
+
+QUESTION_FILE_LIMIT = 50_000_000
+
+
+def _question_file(path: str) -> list[dict]:
+    """The questions of an eval file, checked for shape (ConfigError naming the problem)."""
+    from ..config import read_user_file
+    from ..errors import ConfigError
+
+    text = read_user_file(path, QUESTION_FILE_LIMIT, "question file")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(doc, list):
+        raise ConfigError(f"{path}: expected a JSON list of questions, got {type(doc).__name__}")
+    for i, item in enumerate(doc, 1):
+        where = f"{path}: question {i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: expected an object, got {type(item).__name__}")
+        if not isinstance(item.get("question"), str) or not item["question"].strip():
+            raise ConfigError(f"{where}: 'question' must be a non-empty string")
+        for key in ("gold_titles", "answer_keywords"):
+            value = item.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: '{key}' must be a list of strings")
+        for key in ("id", "kind"):
+            if not isinstance(item.get(key, ""), str | int):
+                raise ConfigError(f"{where}: '{key}' must be a string")
+    return doc
 
 
 def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:

@@ -77,7 +77,7 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
     if kind == "listing":
         papers = parse_listing(text, source)
     elif kind == "html":
-        from .html import read_html  # BeautifulSoup loads only when HTML comes
+        from .html import read_html  # lxml loads only when HTML comes
 
         papers = [read_html(text, source)]
     elif kind == "markdown":
