@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         assistant = _assistant(args)
+        if command != "reindex":
+            _announce_pending_reindex(assistant)
         return COMMANDS[command](assistant, args)
     except ConfigError as exc:
         _error(str(exc))
@@ -93,6 +95,13 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     from ..api import Assistant
 
     return Assistant(store=args.store, config=args.config, llm=getattr(args, "llm", None))
+
+
+def _announce_pending_reindex(a: Assistant) -> None:
+    """Every command says so while a reindex is under way or was interrupted."""
+    notice = a.library.pending_reindex()
+    if notice:
+        _warn(notice)
 
 
 def _error(message: str) -> None:
@@ -195,6 +204,7 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
         _print_json(report.to_json())
     else:
         print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+    print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..textsafe import safe_line
 from ..types import IngestReport
 
 
@@ -29,7 +30,7 @@ class IngestDisplay:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[extra]}"),
+                TextColumn("{task.fields[extra]}", markup=False),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
@@ -50,7 +51,8 @@ class IngestDisplay:
     def file_done(self, path: str, status: str) -> None:
         if self._progress is not None:
             self._progress.update(
-                self._files, advance=1, extra=f"{self._chunks} chunks · {os.path.basename(path)}"
+                self._files, advance=1,
+                extra=f"{self._chunks} chunks · {safe_line(os.path.basename(path))}",
             )
 
     def chunks_done(self, n: int) -> None:

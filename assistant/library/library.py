@@ -46,9 +46,17 @@ class Library:
 
     @cached_property
     def store(self) -> Store:
+        from .reindex import finish_interrupted_swap
         from .store import Store
 
+        finish_interrupted_swap(self.settings, self.store_dir)
         return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
+
+    def pending_reindex(self) -> str | None:
+        """A notice when a reindex of this library is under way or was interrupted."""
+        from .reindex import pending
+
+        return pending(self.settings, self.store_dir)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -111,13 +119,11 @@ class Library:
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
-        """Rebuild the library with the current embedding and chunk settings."""
-        from .locking import data_lock
+        """Rebuild the library with the current embedding and chunk settings (beside the old
+        one, which readers keep seeing until the new one is verified and swapped in)."""
         from .reindex import rebuild
-        from .store import lock_folder
 
-        # Readers wait for the whole rebuild: it drops and recreates the collections.
-        with self.write_lock(), data_lock(lock_folder(self.settings, self.store_dir)).exclusive():
+        with self.write_lock():
             self.__dict__.pop("store", None)
             try:
                 return rebuild(self, progress)
