@@ -292,12 +292,14 @@ def _restore_missing(shadow: Any, store: Store, old: _OldLibrary, report: Ingest
     have = {p.id for p in store.list_papers()}
     missing = [pid for pid in old.papers if pid not in have]
     failed = {f.path: f.error for f in report.failed}
-    warnings = [f"{path}: could not be read again ({error})" for path, error in failed.items()]
+    told: set[str] = set()
+    warnings: list[str] = []
     ing = Ingestor(store, shadow.embedder, shadow.chunker, max_bytes=1 << 62)
     for pid in missing:
         meta = old.papers[pid]
         doc = old.doc(pid, store.client)
         sources = json.loads(meta.get("sources", "[]"))
+        told.update(s for s in sources if s in failed)
         why = next((f"{s}: {failed[s]}" for s in sources if s in failed), None)
         if why is None:
             gone = [s for s in sources if not os.path.lexists(s)]
@@ -306,7 +308,8 @@ def _restore_missing(shadow: Any, store: Store, old: _OldLibrary, report: Ingest
         warnings.append(f"'{doc.title[:80]}' kept with its stored text: the source could not "
                         f"be read again ({why})")
         ing.restore(pid, doc, {k: v for k, v in meta.items() if k not in ("since", "span")})
-    return warnings
+    return warnings + [f"{path}: could not be read again ({error})"
+                       for path, error in failed.items() if path not in told]
 
 
 def _verify(store: Store, kept: dict[str, dict[str, Any]]) -> None:
