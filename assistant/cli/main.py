@@ -7,9 +7,13 @@ error; 3 the command could not run (store, model, endpoint or reference error); 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..textsafe import json_text, safe_line, safe_text
@@ -73,6 +77,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = _parser().parse_args(argv)
     command = args.command or "chat"
+
+    # The chat app reads Ctrl+C as a key; every other command stops at the first one.
+    with _exit_on_interrupt(command != "chat"):
+        return _run(command, args)
+
+
+def _run(command: str, args: argparse.Namespace) -> int:
     from ..errors import AssistantError, ConfigError
 
     try:
@@ -89,6 +100,33 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except OSError as exc:  # the file system said no (read-only, full, not a folder)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{(exc.strerror or str(exc)).lower()}")
+        return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _exit_on_interrupt(enabled: bool) -> Iterator[None]:
+    """While a command runs, the first Ctrl+C (SIGINT) ends the process at once with exit code
+    130, wherever it is: a reader thread hashing or parsing a file, a wait on a lock or a
+    server. Ending there is safe as a SIGKILL is: every write is crash-safe (see
+    ``library.store``), and the kernel drops the locks."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os.write(2, b"error: interrupted\n")
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
@@ -139,12 +177,22 @@ def cmd_ingest(a: Assistant, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
+SKIPPED_SHOWN = 5
+
+
 def print_problems(report) -> None:
-    """One ``failed:`` line per file that failed, one ``warning:`` line per warning."""
+    """One ``failed:`` line per file that failed, one ``warning:`` line per warning, and the
+    first few ``skipped:`` entries (hidden files and folders, the store itself)."""
     for failure in report.failed:
         print(f"failed: {safe_line(failure.path)}: {safe_line(failure.error)}", file=sys.stderr)
     for warning in report.warnings:
         _warn(warning)
+    for skipped in report.skipped[:SKIPPED_SHOWN]:
+        print(f"skipped: {safe_line(skipped.path)}: {safe_line(skipped.reason)}",
+              file=sys.stderr)
+    if len(report.skipped) > SKIPPED_SHOWN:
+        print(f"skipped: ... and {len(report.skipped) - SKIPPED_SHOWN} more (see --json)",
+              file=sys.stderr)
 
 
 def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:

@@ -73,6 +73,7 @@ def print_report(report: IngestReport) -> None:
         ("files updated", len(report.updated)),
         ("files unchanged", len(report.unchanged)),
         ("files failed", len(report.failed)),
+        ("files skipped (hidden, or the store)", len(report.skipped)),
         ("papers added", report.papers_added),
         ("chunks added", report.chunks_added),
         ("papers in library", report.papers_total),

@@ -30,6 +30,13 @@ class Library:
         self.settings = settings
         self.store_dir = store_dir
 
+    def _check_folder(self) -> None:
+        """The store path must be a folder (or not exist yet): one clear line otherwise."""
+        from ..errors import StoreError
+
+        if self.store_dir.exists() and not self.store_dir.is_dir():
+            raise StoreError(f"the store path {self.store_dir} is not a folder")
+
     # -- components ------------------------------------------------------------------------------
     @cached_property
     def embedder(self) -> OnnxMiniLM | OpenAIEmbedder:
@@ -49,6 +56,7 @@ class Library:
         from .reindex import finish_interrupted_swap
         from .store import Store
 
+        self._check_folder()
         finish_interrupted_swap(self.settings, self.store_dir)
         return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
 
@@ -56,6 +64,7 @@ class Library:
         """A notice when a reindex of this library is under way or was interrupted."""
         from .reindex import pending
 
+        self._check_folder()
         return pending(self.settings, self.store_dir)
 
     @contextmanager
@@ -64,6 +73,7 @@ class Library:
         from .locking import store_lock
         from .store import lock_folder
 
+        self._check_folder()
         with store_lock(lock_folder(self.settings, self.store_dir)):
             yield
 

@@ -93,9 +93,9 @@ def _read_state(settings: Settings, store_dir: Path) -> dict[str, Any] | None:
     path = _state_path(settings, store_dir)
     try:
         state = json.loads(path.read_text())
-    except FileNotFoundError:
+    except OSError:  # none (or no folder to hold one)
         return None
-    except (OSError, ValueError):
+    except ValueError:
         state = {"phase": "build"}  # damaged: the old library is the truth until the swap
     return state if isinstance(state, dict) else {"phase": "build"}
 
