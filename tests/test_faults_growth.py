@@ -37,3 +37,20 @@ def test_catalog_only_changes_keep_the_journal_bounded(tmp_path):
     assert time.perf_counter() - start < 1.0
     assert json.loads(fresh.papers["p"]["sources"]) == sources
     assert fresh.search("quokka", 1)[0][0] == "p:0"
+
+
+def test_html_reading_is_linear_in_nesting_and_width():
+    from assistant.ingest.html import read_html
+
+    for depth in (10_000, 100_000):  # 20,000 nested tags took 13 s before; 100,000 > 300 s
+        nested = "<html><body>" + "<div><b>x</b>" * depth + "deep text" + "</div>" * depth
+        flat = "<html><body>" + "<p>one <b>paragraph</b> of text</p>" * depth
+        for page in (nested, flat):
+            start = time.perf_counter()
+            doc = read_html(page, "page.html")
+            assert time.perf_counter() - start < 15, depth
+            assert doc.blocks
+    unclosed = "<html><body><p>text</p>" + "<!--x>" * 50_000 + "<" * 50_000
+    start = time.perf_counter()
+    read_html(unclosed, "page.html")
+    assert time.perf_counter() - start < 15
