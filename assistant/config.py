@@ -65,9 +65,9 @@ class StoreSettings(Section):
     """Name of the environment variable holding the Chroma server's auth token (optional)."""
     max_file_mb: float = Field(100.0, gt=0, le=100_000, allow_inf_nan=False)
     """Files larger than this many megabytes are refused at ingest."""
-    connect_timeout: float = Field(10.0, gt=0, le=600, allow_inf_nan=False)
+    connect_timeout: float = Field(5.0, gt=0, le=600, allow_inf_nan=False)
     """Seconds to wait for a Chroma server to accept a connection."""
-    read_timeout: float = Field(120.0, gt=0, le=3600, allow_inf_nan=False)
+    read_timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
     """Seconds to wait for a Chroma server's reply to one request."""
 
 
