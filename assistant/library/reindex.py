@@ -118,8 +118,9 @@ def pending(settings: Settings, store_dir: Path) -> str | None:
 
     with writer_lock_if_free(_lock_dir(settings, store_dir)) as free:
         if not free:
-            return ("a reindex is under way in another process; until it finishes the library "
-                    "is shown as it was before")
+            return ("a reindex is pending: under way in another process, or interrupted (then "
+                    "run `assistant reindex` to complete it); until then the library is shown "
+                    "as it was before")
     return ("an interrupted reindex is pending: run `assistant reindex` to complete it "
             "(until then the library is shown as it was before)")
 
