@@ -265,8 +265,7 @@ def _open_shadow(library: Library) -> Any:
     except StoreMismatchError:
         _drop_collections(shadow.settings, library.store_dir, _names(shadow.settings))
         shadow.__dict__.pop("store", None)
-        shutil.rmtree(shadow.store_dir / f"keyword-{shadow.settings.store.name}",
-                      ignore_errors=True)
+        shutil.rmtree(_keyword_folder(shadow.settings, library.store_dir), ignore_errors=True)
         shadow.store  # noqa: B018
     return shadow
 
