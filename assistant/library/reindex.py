@@ -56,6 +56,7 @@ class Library(Protocol):
     settings: Settings
     store_dir: Path
 
+    def __init__(self, settings: Settings, store_dir: Path) -> None: ...
     @property
     def store(self) -> Store: ...
     @property
@@ -256,9 +257,7 @@ def _totals(library: Library, report: IngestReport) -> IngestReport:
 def _open_shadow(library: Library) -> Any:
     """A Library on the new collections, sharing the embedding model; a half-built one left
     under other settings is dropped and started again."""
-    from .library import Library as Lib
-
-    shadow = Lib(_shadow_settings(library.settings), library.store_dir)
+    shadow = type(library)(_shadow_settings(library.settings), library.store_dir)
     shadow.__dict__["embedder"] = library.embedder
     try:
         shadow.store  # noqa: B018 - opens (or creates) the collections
