@@ -169,7 +169,7 @@ def test_walks_of_any_depth_skip_the_store_and_hidden_entries(tmp_path):
 
 def test_chunks_are_capped_and_carry_no_control_characters(tmp_path):
     from assistant import Assistant
-    from tests.conftest import share_embeddings
+    from tests.conftest import session_embedder
 
     papers = tmp_path / "p"
     papers.mkdir()
@@ -177,7 +177,7 @@ def test_chunks_are_capped_and_carry_no_control_characters(tmp_path):
     filler = "Sparse retrieval over citation graphs keeps accuracy. " * 1300  # > 64 KiB
     (papers / "nul.txt").write_text(f"Controls Late In A File\n\n{filler}\nThe quokka\x00 "
                                     f"graph\x1b[2J holds\x07 80% of edges\x1b]52;c;eA==\x07.\n")
-    a = share_embeddings(Assistant(store=tmp_path / "store"))
+    a = Assistant(store=tmp_path / "store", embedder=session_embedder())
     report = a.ingest([papers])
     assert not report.failed and report.papers_total == 2
     got = a.library.store.chunks.get(include=["documents"])

@@ -187,5 +187,5 @@ def test_a_swap_cut_short_is_finished_by_the_next_process(make_assistant, tmp_pa
     assert not (c.store_dir / reindex.STATE).exists()
     assert c.library.pending_reindex() is None
     assert_complete(c, n)
-    names = {x.name for x in c.library.store.client.list_collections()}
+    names = {x.name for x in c.library.store.chroma.client.list_collections()}
     assert not [x for x in names if ".old-" in x or ".reindex-" in x]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..textsafe import json_text, safe_line, safe_text
+from ..types import counted
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -208,7 +209,7 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"{len(papers)} papers", title_justify="left")
+    table = Table(title=counted(len(papers), "paper"), title_justify="left")
     for col in ("id", "title", "year", "chunks", "source"):
         table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
     for p in papers:  # Text cells: a title or file name is never parsed as markup
@@ -251,7 +252,8 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_json())
     else:
-        print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+        print(f"reindexed: {counted(report.papers_total, 'paper')}, "
+              f"{counted(report.chunks_total, 'chunk')}")
     print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 

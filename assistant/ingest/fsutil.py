@@ -43,7 +43,7 @@ def os_reason(exc: OSError) -> str:
 
 def _pseudo_devices() -> set[int]:
     """The devices of /proc and /sys when they are mounts of their own."""
-    devices = set()
+    devices: set[int] = set()
     try:
         top = os.stat("/").st_dev
     except OSError:
@@ -96,9 +96,9 @@ def open_regular(path: Path | str) -> tuple[int, os.stat_result]:
         raise IngestError(source, os_reason(exc)) from None
     try:
         st = os.fstat(fd)
-        reason = not_regular_reason(path, st)
-        if reason:
-            raise IngestError(source, reason)
+        refused = not_regular_reason(path, st)
+        if refused:
+            raise IngestError(source, refused)
     except BaseException:
         os.close(fd)
         raise

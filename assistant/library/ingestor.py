@@ -115,7 +115,7 @@ class Ingestor:
         progress = progress or _Silent()
         self._stop = threading.Event()
         report = IngestReport()
-        found = list(iter_sources(paths, skip=[self.store.folder, self.store.lock_dir]))
+        found = list(iter_sources(paths, skip=[self.store.folder, self.store.sharing.lock_dir]))
         report.skipped = [s for s in found if isinstance(s, Skipped)]
         sources = [s for s in found if not isinstance(s, Skipped)]
         progress.start(len(sources))

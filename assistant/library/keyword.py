@@ -250,8 +250,11 @@ class KeywordIndex:
         previous = self.revision
         pids = list(add)
         words, counted = self._count([text for pid in pids for _, text in add[pid][1]])
-        entry = {"from": previous, "to": revision, "collection": collection or self.collection,
-                 "drop": drop, "vocab": words, "add": [], "papers": papers or {}}
+        added: list[list[Any]] = []  # [paper id, stamp, [[chunk id, terms, tfs], ...]]
+        target = collection or self.collection
+        entry: dict[str, Any] = {"from": previous, "to": revision, "collection": target,
+                                 "drop": drop, "vocab": words, "add": added,
+                                 "papers": papers or {}}
         local = self._term_ids(words)
         docs = iter(counted)
         for pid in drop:
@@ -260,12 +263,11 @@ class KeywordIndex:
         for pid in pids:
             stamp, chunks = add[pid]
             rows = [(cid, *next(docs)) for cid, _ in chunks]
-            entry["add"].append([pid, stamp, [[cid, t.tolist(), f.tolist()]
-                                              for cid, t, f in rows]])
+            added.append([pid, stamp, [[cid, t.tolist(), f.tolist()] for cid, t, f in rows]])
             self._add_rows(pid, stamp, [(cid, local[t], f) for cid, t, f in rows])
         self.papers.update(papers or {})
         self.revision = revision
-        self.collection = entry["collection"]
+        self.collection = target
         if not save:
             return
         if self._needs_compaction():

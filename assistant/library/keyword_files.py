@@ -46,9 +46,9 @@ class KeywordFiles:
         """Write the snapshot atomically and start an empty journal."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{SNAPSHOT}.{uuid.uuid4().hex}.tmp"
+        body = np.frombuffer(json.dumps({**meta, "format": FORMAT}).encode(), dtype=np.uint8)
         with open(tmp, "wb") as fh:
-            np.savez(fh, meta=np.frombuffer(json.dumps({**meta, "format": FORMAT}).encode(),
-                                            dtype=np.uint8), **arrays)
+            np.savez(fh, meta=body, **arrays)  # type: ignore[arg-type]  # numpy's stubs
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.folder / SNAPSHOT)

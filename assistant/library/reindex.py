@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import StoreError, StoreMismatchError
 from ..types import Block, PaperDoc
+from .rows import chunk_index
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -56,7 +57,8 @@ class Library(Protocol):
     settings: Settings
     store_dir: Path
 
-    def __init__(self, settings: Settings, store_dir: Path) -> None: ...
+    def __init__(self, settings: Settings, store_dir: Path, *,
+                 embedder: Embedder | None = None) -> None: ...
     @property
     def store(self) -> Store: ...
     @property
@@ -131,12 +133,14 @@ def finish_interrupted_swap(settings: Settings, store_dir: Path) -> None:
     state = _read_state(settings, store_dir)
     if not state or state.get("phase") != "swap":
         return
+    from .chroma_client import translated
     from .locking import data_lock, writer_lock_if_free
 
     with writer_lock_if_free(_lock_dir(settings, store_dir)) as free:
         if not free:
             return  # the reindex doing it is alive: opening waits for its data lock
-        with data_lock(_lock_dir(settings, store_dir)).exclusive():
+        with data_lock(_lock_dir(settings, store_dir)).exclusive(), \
+                translated(settings, settings.store.url or str(store_dir)):
             _swap(settings, store_dir)
 
 
@@ -164,7 +168,7 @@ class _OldLibrary:
         existing = {getattr(c, "name", c) for c in client.list_collections()}
         if names["papers"] not in existing or names["chunks"] not in existing:
             return
-        papers = client.get_collection(names["papers"], embedding_function=None)
+        papers: Any = client.get_collection(names["papers"], embedding_function=None)
         got = papers.get(where={"complete": True}, include=["metadatas"])
         self.papers = {pid: dict(m or {}) for pid, m in zip(got["ids"], got["metadatas"],
                                                             strict=True)}
@@ -186,7 +190,7 @@ class _OldLibrary:
                                            embedding_function=None)
             got = chunks.get(where={"paper_id": pid}, include=["documents", "metadatas"])
             rows = sorted(zip(got["documents"], got["metadatas"], strict=True),
-                          key=lambda r: int((r[1] or {}).get("index", 0)))
+                          key=lambda r: chunk_index(r[1] or {}))
             blocks = _join_chunks([(d or "", m or {}) for d, m in rows])
         return PaperDoc(title=str(meta.get("title", "")), blocks=blocks,
                         source=str(meta.get("text_source", "")), kind=str(meta.get("kind", "")))
@@ -222,6 +226,14 @@ def _join_chunks(rows: list[tuple[str, dict[str, Any]]]) -> list[Block]:
 # -- the rebuild -------------------------------------------------------------------------------
 def rebuild(library: Library, progress: Progress | None = None) -> IngestReport:
     """Rebuild into new collections, verify, swap (the caller holds the writer lock)."""
+    from .chroma_client import translated
+
+    settings = library.settings
+    with translated(settings, settings.store.url or str(library.store_dir)):
+        return _rebuild(library, progress)
+
+
+def _rebuild(library: Library, progress: Progress | None) -> IngestReport:
     from ..types import IngestReport as Report
 
     settings, store_dir = library.settings, Path(library.store_dir)
@@ -257,8 +269,8 @@ def _totals(library: Library, report: IngestReport) -> IngestReport:
 def _open_shadow(library: Library) -> Any:
     """A Library on the new collections, sharing the embedding model; a half-built one left
     under other settings is dropped and started again."""
-    shadow = type(library)(_shadow_settings(library.settings), library.store_dir)
-    shadow.__dict__["embedder"] = library.embedder
+    shadow = type(library)(_shadow_settings(library.settings), library.store_dir,
+                           embedder=library.embedder)
     try:
         shadow.store  # noqa: B018 - opens (or creates) the collections
     except StoreMismatchError:
@@ -296,7 +308,7 @@ def _restore_missing(shadow: Any, store: Store, old: _OldLibrary, report: Ingest
     ing = Ingestor(store, shadow.embedder, shadow.chunker, max_bytes=1 << 62)
     for pid in missing:
         meta = old.papers[pid]
-        doc = old.doc(pid, store.client)
+        doc = old.doc(pid, store.chroma.client)
         sources = json.loads(meta.get("sources", "[]"))
         told.update(s for s in sources if s in failed)
         why = next((f"{s}: {failed[s]}" for s in sources if s in failed), None)
