@@ -215,6 +215,14 @@ class FileFailure:
 
 
 @dataclass(slots=True)
+class Skipped:
+    """A file or folder a folder walk passed over on purpose (hidden, or the store itself)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
 class IngestReport:
     """What an ingest did, per file."""
 
@@ -223,6 +231,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     papers_added: int = 0
     chunks_added: int = 0
     papers_total: int = 0
@@ -239,6 +248,7 @@ class IngestReport:
             "updated": self.updated,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "warnings": self.warnings,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "papers_added": self.papers_added,
             "chunks_added": self.chunks_added,
             "papers_total": self.papers_total,

@@ -85,13 +85,16 @@ class Reader:
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
         from .checking import check_reply
+        from .engines.extractive import ABSTAIN_TEXT
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
+        # The extractive engine also abstains when no passage holds a usable sentence.
+        abstained = retrieval.abstain or raw.lstrip().startswith(ABSTAIN_TEXT)
         answer = check_reply(raw, passages, engine=engine.name,
                              embed=None if writer.verbatim else self.embed,
-                             abstained=retrieval.abstain, model=not writer.verbatim)
+                             abstained=abstained, model=not writer.verbatim)
         answer.retrieved = list(retrieval.passages)
         return answer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..textsafe import safe_line
 from ..types import IngestReport
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class IngestDisplay:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[extra]}"),
+                TextColumn("{task.fields[extra]}", markup=False),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
@@ -54,7 +55,8 @@ class IngestDisplay:
     def file_done(self, path: str, status: str) -> None:
         if self._progress is not None:
             self._progress.update(
-                self._files, advance=1, extra=f"{self._chunks} chunks · {os.path.basename(path)}"
+                self._files, advance=1,
+                extra=f"{self._chunks} chunks · {safe_line(os.path.basename(path))}",
             )
 
     def chunks_done(self, n: int) -> None:
@@ -75,6 +77,7 @@ def print_report(report: IngestReport) -> None:
         ("files updated", len(report.updated)),
         ("files unchanged", len(report.unchanged)),
         ("files failed", len(report.failed)),
+        ("files skipped (hidden, or the store)", len(report.skipped)),
         ("papers added", report.papers_added),
         ("chunks added", report.chunks_added),
         ("papers in library", report.papers_total),

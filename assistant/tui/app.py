@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db
 from ..records.history import History
+from ..textsafe import safe_text
 from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
@@ -171,6 +172,10 @@ class PaperApp(App[int]):
         """(worker thread) Open the store, ingest the seed if empty, warm the engine."""
         a = self.assistant
         try:
+            notice = a.library.pending_reindex()
+            if notice:
+                self.call_from_thread(self.notify, notice, severity="warning", markup=False,
+                                      timeout=15)
             papers = a.papers()
             self.call_from_thread(self._set_papers, papers)
             if not papers and self.seed:
@@ -330,7 +335,7 @@ class PaperApp(App[int]):
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
         for failure in report.failed[:5]:
-            self.notify(f"{failure.path}: {failure.error}", title="Could not ingest",
+            self.notify(safe_text(f"{failure.path}: {failure.error}"), title="Could not ingest",
                         severity="error", markup=False, timeout=10)
         if len(report.failed) > 5:
             self.notify(f"… and {len(report.failed) - 5} more files failed", severity="error")
@@ -362,10 +367,11 @@ class PaperApp(App[int]):
                   ConfigError: "Configuration error"}
         if isinstance(error, AssistantError):
             title = next((t for cls, t in titles.items() if isinstance(error, cls)), "Error")
-            self.notify(str(error), title=title, severity="error", markup=False, timeout=10)
+            self.notify(safe_text(error), title=title, severity="error", markup=False,
+                        timeout=10)
         else:
             self.log.error(error)
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+            self.notify(safe_text(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=10)
 
     # -- navigation --------------------------------------------------------------------------------

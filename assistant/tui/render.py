@@ -2,7 +2,8 @@
 
 Everything that came from a paper or a model is wrapped in :class:`Content` built from plain
 strings (never parsed as markup), so ``[bold red]`` or ``[@click=app.quit]`` in a paper shows as
-those characters and does nothing.
+those characters and does nothing; and it passes :mod:`assistant.textsafe` first, so a control
+sequence inside it (clear-screen, OSC 52, a hyperlink) is shown as visible characters.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from textual.content import Content
 
 from ..answering.markers import rewrite_markers
+from ..textsafe import safe_line, safe_text
 from ..types import Answer, Citation, Paper, Support, counted
 
 SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "?", "unsupported": "✗"}
@@ -37,7 +39,7 @@ def link_citations(text: str) -> str:
         links = ", ".join(f"[{n}]({CITE_SCHEME}{n})" for n in numbers)
         return f"\\[{links}\\]"
 
-    return rewrite_markers(literal_markdown(text), render)
+    return rewrite_markers(literal_markdown(safe_text(text)), render)
 
 
 def citation_support(answer: Answer) -> dict[int, Support]:
@@ -65,7 +67,7 @@ def location(c: Citation) -> str:
 
 
 def _oneline(text: str) -> str:
-    return " ".join(text.split())
+    return safe_line(" ".join(text.split()))
 
 
 def source_card(c: Citation, support: Support | None, passage: str = "",
@@ -81,7 +83,7 @@ def source_card(c: Citation, support: Support | None, passage: str = "",
          SUPPORT_STYLE.get(support or "", "dim")),
     )
     lines = [head, Content.styled(_oneline(c.title), "bold")]
-    where = location(c)
+    where = safe_line(location(c))
     if where:
         lines.append(Content.styled(where, "dim"))
     quote = _oneline(c.quote)
@@ -158,7 +160,7 @@ def table_markdown(rows: list[dict[str, object]]) -> str:
 
 def paper_source(p: Paper) -> str:
     """A paper's first source file name (and how many more)."""
-    name = os.path.basename(p.source) if p.source else ""
+    name = safe_line(os.path.basename(p.source)) if p.source else ""
     more = len(p.sources) - 1
     return f"{name} (+{more})" if more > 0 else name
 

@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from ...textsafe import safe_line
 from ...types import Paper, counted
 from ..bindings import bindings_for
 from ..messages import ClearScope, DeleteRow, RemovePaper, ToggleRow, ToggleScope
@@ -123,7 +124,7 @@ class LibraryScreen(AppScreen):
         for p in self.shown:
             table.add_row(
                 Text(IN_SCOPE if p.id in scope else "", style="bold"),
-                Text(" ".join(p.title.split()), overflow="ellipsis", no_wrap=True),
+                Text(safe_line(" ".join(p.title.split())), overflow="ellipsis", no_wrap=True),
                 Text(str(p.year or "")),
                 Text(paper_source(p), overflow="ellipsis", no_wrap=True),
                 Text(str(p.chunks), justify="right"),
