@@ -173,6 +173,9 @@ class Answer:
     retrieved: list[Passage]
     engine: str
     table: list[dict] | None = None
+    short_answer: str | None = None
+    """The direct answer the text opens with: a span, one sentence, or "Yes"/"No" (None when
+    abstaining, and for summaries, comparisons and which-papers lists)."""
 
     def to_json(self) -> dict:
         seen: dict[str, Passage] = {}
@@ -181,6 +184,7 @@ class Answer:
                 seen[p.paper_id] = p
         doc = {
             "answer": self.text,
+            "short_answer": None if self.abstained else self.short_answer,
             "engine": self.engine,
             "abstained": self.abstained,
             "citations": [c.to_json() for c in self.citations],

@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from assistant.answering.citations import QUOTE_MAX, build_answer, is_abstention
-from assistant.answering.markers import parse_markers
+from assistant.answering.markers import parse_markers, strip_markers
 from assistant.answering.sentences import split_sentences
 from assistant.library.embedding import OnnxMiniLM
 from assistant.types import Passage
@@ -121,13 +121,29 @@ def test_parse_markers(text, numbers):
     assert parse_markers(text) == numbers
 
 
-def test_same_chunk_twice_shares_a_number():
+def test_same_chunk_twice_shares_a_number_per_quoted_sentence():
     passages = [passage(MAM, 1), passage(MAM, 1)]
     ans = build_answer(
-        "MaMs are generative models [2]. They are fast [1].", passages, engine="fake", embed=None
+        "MaMs are generative models [2]. They model marginals of generative models [1].",
+        passages, engine="fake", embed=None
     )
-    assert ans.text == "MaMs are generative models [1]. They are fast [1]."
+    assert ans.text == ("MaMs are generative models [1]. "
+                        "They model marginals of generative models [1].")
     assert len(ans.citations) == 1
+
+
+def test_each_cited_sentence_gets_its_own_quote():
+    """Two sentences resting on different sentences of one passage get two numbers, each
+    quoting the sentence it copies: a reader checking a sentence finds it in its quote."""
+    sentences = split_sentences(abstract(MAM))
+    first, other = sentences[0], sentences[2]
+    ans = build_answer(f"{first} [1] {other} [1]", [passage(MAM, 1)], engine="extractive",
+                       embed=None)
+    assert [s.citations for s in ans.sentences] == [[1], [2]]
+    assert {c.chunk_id for c in ans.citations} == {"chunk-1"}
+    by_n = {c.n: c.quote for c in ans.citations}
+    for s in ans.sentences:
+        assert strip_markers(s.text).strip() in by_n[s.citations[0]]
 
 
 # --- sentence splitting ------------------------------------------------------------------------

@@ -85,13 +85,14 @@ class Reader:
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
         from .citations import build_answer
+        from .short import normalise_labelled
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
-        answer = build_answer(raw, passages, engine=engine.name,
+        answer = build_answer(normalise_labelled(raw), passages, engine=engine.name,
                               embed=None if writer.verbatim else self.embed,
-                              abstained=retrieval.abstain)
+                              abstained=retrieval.abstain, question=retrieval.question)
         answer.retrieved = list(retrieval.passages)
         return answer
 
