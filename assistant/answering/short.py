@@ -23,7 +23,7 @@ from functools import lru_cache
 from .markers import MARKER
 
 __all__ = ["MAX_WORDS", "SHORT_LABEL", "acronym_expansion", "boolean_verdict", "choice_span",
-           "cut_span", "definition_span", "list_span", "quantity_span", "read_short",
+           "cut_span", "definition_span", "has_answer_quantity", "list_span", "quantity_span", "read_short",
            "render_short", "trim", "words_of"]
 
 MAX_WORDS = 40
@@ -141,6 +141,18 @@ def _quantities(text: str) -> list[tuple[int, int]]:
                 break
         spans.append((m.start(), end))
     return spans
+
+
+def has_answer_quantity(text: str) -> bool:
+    """Does ``text`` state a quantity that can answer a number question: a number with a
+    unit word, a percentage, a decimal or a number of two digits or more (not "Table 4",
+    "Section 3" or a citation year)?"""
+    for a, b in _quantities(text):
+        token = text[a:b]
+        if b > a and (re.search(r"\d{2,}|\d[.,]\d|%|percent", token)
+                      or len(token.split()) > 1 or not token[:1].isdigit()):
+            return True
+    return False
 
 
 def quantity_span(question: str, text: str) -> str | None:

@@ -233,7 +233,7 @@ class Retriever:
         # A rare term of the question (MMACE, XAI) found in a few chunks is what it asks about.
         abstain = not candidates or (relevance < self.threshold and not paper_ids
                                      and not rare_papers)
-        if paper_ids and candidates and self._absent(question, paper_ids) >= ABSENT_SHARE:
+        if paper_ids and candidates and self._absent(question, paper_ids):
             abstain = True
         if abstain:
             papers = ranked[:3]
@@ -277,17 +277,18 @@ class Retriever:
                 *(self.store.keyword.chunk_terms(c) or set() for c in chunks))
         return self._vocab[paper_id]
 
-    def _absent(self, question: str, paper_ids: list[str]) -> float:
-        """Share of the question's content terms that the library holds but the scoped papers
-        do not ("Does this paper target European or Brazilian Portuguese?" of a paper that
-        names neither). A word found nowhere (a misspelling) does not count."""
+    def _absent(self, question: str, paper_ids: list[str]) -> bool:
+        """Are at least ABSENT_SHARE of the question's content terms, and two or more, held
+        by the library but not by the scoped papers ("Does this paper target European or
+        Brazilian Portuguese?" of a paper that names neither)? A word found nowhere (a
+        misspelling) does not count; one word alone may be spelled otherwise in the paper."""
         asked = [t for t in question_terms(question) if len(t) >= 3 and not t.isdigit()
                  and t not in _FRAME]
         if not asked:
-            return 0.0
+            return False
         have = set().union(*(self._paper_vocabulary(pid) for pid in paper_ids))
         missing = [t for t in asked if self.stats.df(t) > 0 and t not in have]
-        return len(missing) / len(asked)
+        return len(missing) >= 2 and len(missing) / len(asked) >= ABSENT_SHARE
 
     def _read_closely(self, question: str, passages: list[Passage],
                       papers: list[tuple[str, str, float]], paper_ids: list[str] | None,

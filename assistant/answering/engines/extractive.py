@@ -60,6 +60,7 @@ class Candidate:
     words: set[str]
     paper_score: float  # the best passage score of its paper
     section: str | None = None  # the section of its passage
+    passage_score: float = 0.0  # its passage's relevance
     lex: float = 0.0  # weighted share of the question's terms in the sentence
     prior: float = 0.0  # everything else: passage relevance, bonuses, penalties
     score: float = 0.0  # lex + prior
@@ -90,10 +91,15 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             seen.add(key)
             raw.append((text, n, i))
     words = term_sets([t for t, _, _ in raw])
+    hyphenated = [k for k, (t, _, _) in enumerate(raw) if "-" in t]
+    # "pre-trained" is also "pretrained": the keyword tokenizer splits hyphenated words
+    for k, joined in zip(hyphenated, term_sets([re.sub(r"(?<=\w)-(?=\w)", "", raw[k][0])
+                                                 for k in hyphenated]), strict=True):
+        words[k] |= joined
     for (text, n, i), ws in zip(raw, words, strict=True):
         p = retrieval.passages[n - 1]
         out.append(Candidate(text, n, p.paper_id, p.title, (p.chunk_id, i), ws,
-                             paper_score[p.paper_id], p.section))
+                             paper_score[p.paper_id], p.section, p.score))
     return out
 
 
