@@ -6,8 +6,7 @@ acronym question the long form (Schwartz & Hearst 2003: the words before "(ACR)"
 spell it); a name question the names the sentence adds ("the Yelp Challenge dataset",
 "AdaBoost-based classifier", the list after "such as"); a definition what follows the copula;
 a yes/no question "Yes" or "No" read from the deciding sentence (a negation that the question
-does not hold); a choice question the option the sentence names. Anything else: the sentence
-without its lead-in and without the part that restates the question. Every span is a verbatim
+does not hold); a choice question the option the sentence names. Every span is a verbatim
 piece of its sentence (``Yes``/``No`` aside), so it is cited like the sentence.
 
 The answer text carries it as its first paragraph: ``**span** [n]``, or ``**Yes.** deciding
@@ -23,8 +22,8 @@ from functools import lru_cache
 from .markers import MARKER
 
 __all__ = ["MAX_WORDS", "SHORT_LABEL", "acronym_expansion", "boolean_verdict", "choice_span",
-           "cut_span", "definition_span", "has_answer_quantity", "list_span", "quantity_span", "read_short",
-           "render_short", "trim", "words_of"]
+           "cut_span", "definition_span", "has_answer_quantity", "list_span",
+           "normalise_labelled", "quantity_span", "read_short", "render_short", "words_of"]
 
 MAX_WORDS = 40
 """A short answer longer than this is no short answer: the sentence is."""
@@ -133,8 +132,9 @@ def _quantities(text: str) -> list[tuple[int, int]]:
         end = m.end()
         for _ in range(3):  # up to three unit words: "100 million sentences", "2,714 QA pairs"
             unit = re.match(r"\s*([\w\-]+)", text[end:])
-            if not unit or unit.group(1).lower() in _UNIT_STOP or _QUANTITY.fullmatch(
-                    unit.group(1)):
+            word = unit.group(1).lower() if unit else ""
+            if (not unit or word in _UNIT_STOP or _QUANTITY.fullmatch(word)
+                    or (word.endswith(("ed", "ly")) and len(word) > 4)):  # a verb or adverb
                 break
             end += unit.end()
             if not re.match(r"\s*[\w\-]+", text[end:]) or text[end:end + 1] in ",;.":
@@ -147,10 +147,11 @@ def has_answer_quantity(text: str) -> bool:
     """Does ``text`` state a quantity that can answer a number question: a number with a
     unit word, a percentage, a decimal or a number of two digits or more (not "Table 4",
     "Section 3" or a citation year)?"""
-    for a, b in _quantities(text):
-        token = text[a:b]
-        if b > a and (re.search(r"\d{2,}|\d[.,]\d|%|percent", token)
-                      or len(token.split()) > 1 or not token[:1].isdigit()):
+    for a, _ in _quantities(text):
+        number = _QUANTITY.match(text, a)
+        token = number.group(0) if number else ""
+        if re.search(r"\d{2,}|\d[.,]\d|%|percent|[xX\u00d7]$|million|billion|thousand", token) or (
+                token and not token[:1].isdigit()):
             return True
     return False
 
@@ -336,40 +337,10 @@ def choice_span(question: str, text: str) -> str | None:
     score_a, score_b = len(words_a & found), len(words_b & found)
     if score_a == score_b:
         return None
-    option = a if score_a > score_b else b
-    return option.strip()
-
-
-_LEAD = re.compile(r"^(?:(?:however|formally|finally|first(?:ly)?|second(?:ly)?|then|thus|"
-                   r"therefore|hence|moreover|furthermore|additionally|also|similarly|"
-                   r"specifically|in particular|in this (?:paper|work|section)|in addition|"
-                   r"for example|to this end|as a result|overall|here|note that|"
-                   r"in (?:our|the) (?:experiments?|results?)),?\s+)+", re.IGNORECASE)
-_PIVOT = re.compile(r"(?:by|using|as|via|through|with|is|are|was|were|to|that|which|on|from|"
-                    r"into|of)")
-
-
-def trim(question: str, text: str) -> str:
-    """The sentence without its lead-in ("However, ...") and without the part before the
-    pivot word after which the question's words stop ("... is trained on a large corpus"
-    -> "a large corpus"); short sentences stay whole."""
-    text = _LEAD.sub("", text).strip()
-    toks = list(re.finditer(r"\S+", text))
-    if len(toks) <= 12:
-        return text
-    asked = words_of(question)
-    last = -1
-    for i, t in enumerate(toks):
-        if words_of(t.group(0)) & asked:
-            last = i
-    if last < 0 or last >= len(toks) - 3:
-        return text
-    for i in range(last + 1, min(len(toks), last + 4)):
-        if _PIVOT.fullmatch(toks[i].group(0).lower()):
-            rest = text[toks[i].end():].strip(" .,")
-            if len(rest.split()) >= 2:
-                return rest
-    return text
+    option = (a if score_a > score_b else b).strip()
+    spelled = r"[\s-]+".join(re.escape(w) for w in option.split())
+    found_in = re.search(rf"(?<!\w){spelled}(?!\w)", text, re.IGNORECASE)
+    return found_in.group(0) if found_in else None
 
 
 def cut_span(kind: str, question: str, sentence: str, *, subject: str = "",

@@ -271,13 +271,14 @@ class ExtractiveEngine(AnswerEngine):
         lead: list[Candidate] = [best]
         if choice.source is not best:
             lead.append(choice.source)
-        if today is not best and today is not choice.source and not _repeats(today, lead):
+        if (today is not best and today is not choice.source and today.lex > 0
+                and not _repeats(today, lead)):
             lead.append(today)
         for c in cands:  # MMR below ranks by the lexical score, the choice aside
             c.score = lexical[id(c)]
         same = [c for c in cands if c.paper_id == best.paper_id and c not in lead]
         more = [c for c in _diverse(same, lead, limit - len(lead), MIN_SHARE * best.score)
-                if not _repeats(c, lead)]
+                if c.lex > 0 and not _repeats(c, lead)]  # speaks of what was asked
         body = lead + (sorted(more, key=lambda c: c.order) if reading_order else more)
         if choice.verdict:
             head = render_short(choice.verdict, "")
