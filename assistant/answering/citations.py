@@ -39,6 +39,7 @@ __all__ = [
     "SCORE_WEAK",
     "build_answer",
     "is_abstention",
+    "speaks_of",
 ]
 
 Embed = Callable[[list[str]], "np.ndarray"]
@@ -477,3 +478,11 @@ def _question_words(question: str | None) -> set[str]:
     from ..search.question import content_words
 
     return _content_words(content_words(question))
+
+
+def speaks_of(text: str, question: str) -> bool:
+    """Does ``text`` share a content word with ``question``? The relevance test of the support
+    mark, so an engine can leave out a sentence that would be marked weak for it."""
+    from .relevance import is_relevant
+
+    return is_relevant(_content_words(text), _question_words(question))

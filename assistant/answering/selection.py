@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..search.question import answer_kind, asked_acronym, main_clause
 from .short import (
@@ -36,8 +36,18 @@ from .short import (
     words_of,
 )
 
-if TYPE_CHECKING:
-    from .engines.extractive import Candidate
+
+
+class Candidate(Protocol):
+    """What choosing reads of a sentence (the extractive engine's candidates)."""
+
+    text: str
+    n: int  # 1-based passage index
+    paper_id: str
+    order: tuple[str, int]  # (chunk id, sentence index)
+    section: str | None
+    lex: float  # weighted share of the question's terms
+    score: float
 
 __all__ = ["Choice", "choose", "fit"]
 

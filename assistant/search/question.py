@@ -23,7 +23,7 @@ will much many rather than between each from into onto about according paper pap
 libraries summarize summarise summary describe compare differ differs difference differences
 report reported reports propose proposed proposes use used uses using study studies studied get
 gets make makes way ways kind kinds type types one two three both also the a an of in on for to
-and or with by at as its their this that these those
+and or with by at as its their this that these those stand stands short abbreviation acronym
 """
 FRAME_WORDS = frozenset(_FRAME.split())
 

@@ -57,6 +57,7 @@ _BACK_MATTER = re.compile(r"^\W*(?:\d+\.?\s*)?(?:references|bibliography|acknowl
 CACHE_LIMIT = 50_000  # chunks whose terms are kept between questions
 RARE_PAPERS = 3  # a rare term (acronym, name, number) is in at most this many papers
 RARE_BONUS = 0.1  # a passage holding a rare term of the question
+RARE_SHARE = 0.5  # the rare terms weigh at least this share of the question's terms
 ABSENT_SHARE = 0.5  # scoped: abstain when this share of the question's words is elsewhere only
 # Words that frame a question about a paper rather than name its subject (scoped abstention).
 _FRAME = frozenset(tokens([
@@ -210,7 +211,7 @@ class Retriever:
         have = {p.paper_id for p in candidates}
         for pid in named - have:  # a paper named in the question is always a candidate
             candidates += self.store.paper_chunks(pid)[:SUMMARY_OPENING]
-        rare, rare_chunks = self._rare(question, allowed)
+        rare, rare_chunks = self._rare(question, allowed, terms)
         have_chunks = {p.chunk_id for p in candidates}
         missing = [c for c in rare_chunks if c not in have_chunks]
         if missing:  # a passage holding a rare term of the question is always a candidate
@@ -250,12 +251,17 @@ class Retriever:
         return Retrieval(question, kind, passages, papers, relevance, abstain, terms, vector,
                          focus)
 
-    def _rare(self, question: str, allowed: set[str] | None
+    def _rare(self, question: str, allowed: set[str] | None, terms: dict[str, float]
               ) -> tuple[list[set[str]], list[str]]:
         """The question's rare terms (each as its keyword-index terms) that the library holds
-        in at most RARE_PAPERS papers, and the best two chunks of each such paper."""
+        in at most RARE_PAPERS papers, and the best two chunks of each such paper - when the
+        question is mostly about them (RARE_SHARE of its idf weight: "What does MMACE stand
+        for?", not "How much energy did training GPT-3 consume?")."""
         out: list[set[str]] = []
         chunks: list[str] = []
+        found = set().union(*(tokens([t])[0] for t in rare_terms(question)), set())
+        if sum(w for t, w in terms.items() if t in found) < RARE_SHARE * sum(terms.values()):
+            return out, chunks
         for term in rare_terms(question):
             (words,) = tokens([term])
             if not words or not all(self.stats.df(w) for w in words):

@@ -5,8 +5,12 @@ followed by its marker ``[n]``. Sentences are scored lexically (see :meth:`Extra
 embedding similarity was measured and left out: ranking the sentences of the right paper by it put
 a sentence holding the answer keywords first for 43% of 53 questions against 59% for the lexical
 score (55% combined), at ~20 ms a sentence on CPU. Layouts by question kind: fact and number - the
-best sentence and up to two supporting ones; method - up to five, MMR; summary - up to seven of the
-paper, in reading order; compare - a section per paper; which papers - a bullet per paper.
+short answer (a span cut from the chosen sentence, the sentence itself, or Yes/No before the
+deciding sentence; see :mod:`assistant.answering.selection`), then the chosen sentence and up to
+two supporting ones that speak of the question and add to it; method - the same with up to five,
+MMR, in reading order; summary - up to seven of the paper, in reading order; compare - a section
+per paper; which papers - a bullet per paper. Source text's bracketed references ("[7]") are
+written "(ref. 7)" before any sentence is copied, so the only markers are the engine's.
 """
 
 from __future__ import annotations
@@ -261,6 +265,7 @@ class ExtractiveEngine(AnswerEngine):
         """The direct answer first (a span, the sentence itself, or Yes/No before the deciding
         sentence), then the sentences that support it - the chosen one, and the best of the
         lexical ranking when it differs - each only when it says something the others do not."""
+        from ..citations import speaks_of
         from ..selection import choose
         from ..short import render_short
 
@@ -271,14 +276,15 @@ class ExtractiveEngine(AnswerEngine):
         lead: list[Candidate] = [best]
         if choice.source is not best:
             lead.append(choice.source)
-        if (today is not best and today is not choice.source and today.lex > 0
-                and not _repeats(today, lead)):
+        question = retrieval.question
+        if (today is not best and today is not choice.source
+                and speaks_of(today.text, question) and not _repeats(today, lead)):
             lead.append(today)
         for c in cands:  # MMR below ranks by the lexical score, the choice aside
             c.score = lexical[id(c)]
         same = [c for c in cands if c.paper_id == best.paper_id and c not in lead]
         more = [c for c in _diverse(same, lead, limit - len(lead), MIN_SHARE * best.score)
-                if c.lex > 0 and not _repeats(c, lead)]  # speaks of what was asked
+                if speaks_of(c.text, question) and not _repeats(c, lead)]
         body = lead + (sorted(more, key=lambda c: c.order) if reading_order else more)
         if choice.verdict:
             head = render_short(choice.verdict, "")
