@@ -37,7 +37,6 @@ from .short import (
 )
 
 
-
 class Candidate(Protocol):
     """What choosing reads of a sentence (the extractive engine's candidates)."""
 
