@@ -11,7 +11,9 @@ from ..types import Support
 __all__ = ["cap", "is_fragment", "is_relevant"]
 
 _ORDER = {"unsupported": 0, "weak": 1, "supported": 2}
-_CUT = re.compile(r"^\W*(?:\u2026|\.\.\.)|(?:\u2026|\.\.\.)\W*$")
+# An ellipsis that opens or closes the sentence (one inside quotation marks cuts the quote).
+_CUT = re.compile(r"^[^\w\"'\u201c\u2018]*(?:\u2026|\.\.\.)"
+                  r"|(?:\u2026|\.\.\.)[^\w\"'\u201d\u2019]*$")
 _DANGLING_WORDS = """a an the of to in on at by for with from as and or but nor that which
 whose than upon into onto via per this these those its their our is are was were be been"""
 _DANGLING = frozenset(_DANGLING_WORDS.split())

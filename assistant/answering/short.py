@@ -292,8 +292,16 @@ def list_span(question: str, text: str) -> str | None:
         if len(items.split()) <= 25 and len(_names(items, question)) >= 2 and (
                 "," in items or " and " in items):
             return items.strip(" ,")
-    phrases = name_phrases(text, question)
-    return ", ".join(phrases[:3]) if phrases else None
+    phrases = [p for p in name_phrases(text, question) if re.search(r"[A-Za-z]{2}", p)]
+    if not phrases:
+        return None
+    start = text.find(phrases[0])
+    end = text.find(phrases[min(2, len(phrases) - 1)], start)
+    if start >= 0 and end >= 0:
+        run = text[start:end + len(phrases[min(2, len(phrases) - 1)])]
+        if len(run.split()) <= 12:  # a few names close together: their stretch of the sentence
+            return run.strip(" ,;")
+    return phrases[0] if phrases[0] in text else None
 
 
 _COPULA = re.compile(r"\b(?:is|are|was|were|consists? of|refers? to|(?:is |are )?defined as|"
