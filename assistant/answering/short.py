@@ -309,11 +309,13 @@ _COPULA = re.compile(r"\b(?:is|are|was|were|consists? of|refers? to|(?:is |are )
 
 
 def definition_span(subject: str, text: str) -> str | None:
-    """What follows the copula when the part before it names ``subject``."""
+    """What follows the copula when the sentence opens with ``subject`` ("The seed lexicon
+    consists of ..."; "Clinical text structuring (CTS) is ...")."""
     wanted = words_of(subject)
+    limit = len(subject.split()) + 5
     for m in _COPULA.finditer(text):
         before = text[:m.start()]
-        if wanted and wanted & words_of(before) and len(before.split()) <= 12:
+        if wanted and wanted & words_of(before) and len(before.split()) <= limit:
             return text[m.end():].strip(" .")
     return None
 
