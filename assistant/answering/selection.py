@@ -62,7 +62,7 @@ LONG = 0.1  # over LONG_WORDS words
 LONG_WORDS = 45
 CITING = 0.1  # cites two or more works: about them, not about the paper
 PASSAGE = 0.0  # times the relevance of the sentence's passage (window)
-MARKUP = 0.3  # formulas, LaTeX commands, placeholders: no prose answer
+MARKUP = 0.3  # formulas, LaTeX commands, code, placeholders: no prose answer
 CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
 
@@ -79,7 +79,7 @@ _LIMITATION_CUE = re.compile(
     r"\b(?:limitations?|limited|drawbacks?|fails?|failures?|cannot|can not|does not|do not|"
     r"struggles?|shortcomings?|weakness\w*|future work|remains?|not (?:yet|always|able)|"
     r"only (?:works|applies|handles))\b", re.IGNORECASE)
-_MARKUP = re.compile(r"\$|\\[A-Za-z]+|\bINLINEFORM\d|[{}]|~~")
+_MARKUP = re.compile(r"\$|\\[A-Za-z]+|\bINLINEFORM\d|[{}]|~~|>>>|\s=\s|\w\(\)|\(\s\)")
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm)\s*\w*\d+[.:]", re.IGNORECASE)
 _CITES = re.compile(r"\bBIBREF\d+|\(ref\.?s?\s[\d,\s\u2013-]+\)|\([A-Z][^()]{0,40}\b(?:19|20)\d\d"
                     r"[a-z]?\)")

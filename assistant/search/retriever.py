@@ -57,7 +57,7 @@ _BACK_MATTER = re.compile(r"^\W*(?:\d+\.?\s*)?(?:references|bibliography|acknowl
 CACHE_LIMIT = 50_000  # chunks whose terms are kept between questions
 RARE_PAPERS = 3  # a rare term (acronym, name, number) is in at most this many papers
 RARE_BONUS = 0.1  # a passage holding a rare term of the question
-RARE_SHARE = 0.5  # the rare terms weigh at least this share of the question's terms
+RARE_COVERAGE = 0.5  # a passage holding a rare term covers this share of the question
 ABSENT_SHARE = 0.5  # scoped: abstain when this share of the question's words is elsewhere only
 # Words that frame a question about a paper rather than name its subject (scoped abstention).
 _FRAME = frozenset(tokens([
@@ -211,7 +211,7 @@ class Retriever:
         have = {p.paper_id for p in candidates}
         for pid in named - have:  # a paper named in the question is always a candidate
             candidates += self.store.paper_chunks(pid)[:SUMMARY_OPENING]
-        rare, rare_chunks = self._rare(question, allowed, terms)
+        rare, rare_chunks = self._rare(question, allowed)
         have_chunks = {p.chunk_id for p in candidates}
         missing = [c for c in rare_chunks if c not in have_chunks]
         if missing:  # a passage holding a rare term of the question is always a candidate
@@ -222,16 +222,19 @@ class Retriever:
             cos = max(cosine.get(p.chunk_id, floor), 0.0)
             score = 0.5 * cos + 0.5 * coverage(terms, words) if terms else cos
             score *= REFERENCES_FACTOR if refs else 1.0
+            # A rare term of the question (MMACE, PDF2TextParser) in a passage that covers
+            # the question is what it asks about; one mentioned in passing ("GPT-3" in a
+            # passage that says nothing of its electricity use) is not.
             if any(r <= words for r in rare):
                 score += RARE_BONUS
-                rare_papers.add(p.paper_id)
+                if coverage(terms, words) >= RARE_COVERAGE:
+                    rare_papers.add(p.paper_id)
             p.score = round(score + (NAMED_BONUS if p.paper_id in named else 0.0), 4)
         ranked = _paper_ranking(candidates)
         relevance = ranked[0][2] if ranked else 0.0
         # Scoped to papers the user named, a question is about them even when it shares no
         # words with them ("What is the main contribution?"): no abstention then, unless most
         # of its words are found in other papers of the library and not in these.
-        # A rare term of the question (MMACE, XAI) found in a few chunks is what it asks about.
         abstain = not candidates or (relevance < self.threshold and not paper_ids
                                      and not rare_papers)
         if paper_ids and candidates and self._absent(question, paper_ids):
@@ -251,17 +254,12 @@ class Retriever:
         return Retrieval(question, kind, passages, papers, relevance, abstain, terms, vector,
                          focus)
 
-    def _rare(self, question: str, allowed: set[str] | None, terms: dict[str, float]
+    def _rare(self, question: str, allowed: set[str] | None
               ) -> tuple[list[set[str]], list[str]]:
         """The question's rare terms (each as its keyword-index terms) that the library holds
-        in at most RARE_PAPERS papers, and the best two chunks of each such paper - when the
-        question is mostly about them (RARE_SHARE of its idf weight: "What does MMACE stand
-        for?", not "How much energy did training GPT-3 consume?")."""
+        in at most RARE_PAPERS papers, and the best two chunks of each such paper."""
         out: list[set[str]] = []
         chunks: list[str] = []
-        found = set().union(*(tokens([t])[0] for t in rare_terms(question)), set())
-        if sum(w for t, w in terms.items() if t in found) < RARE_SHARE * sum(terms.values()):
-            return out, chunks
         for term in rare_terms(question):
             (words,) = tokens([term])
             if not words or not all(self.stats.df(w) for w in words):
@@ -284,28 +282,20 @@ class Retriever:
         return self._vocab[paper_id]
 
     def _absent(self, question: str, paper_ids: list[str]) -> bool:
-        """Are at least ABSENT_SHARE of the question's content words, and two or more, real
-        words that the scoped papers never use ("Does this paper target European or Brazilian
-        Portuguese?" of a paper that names neither; "Are there privacy concerns ...?" of one
-        that never speaks of privacy)? A word is real when the library holds it or the
-        embedding model's vocabulary has it whole; a misspelling ("supervszed") is neither,
-        and one word alone may be spelled otherwise in the paper."""
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z-]{2,}", content_words(question))]
-        stems = tokens(words) if words else []
-        asked = {(w.lower(), t) for w, ts in zip(words, stems, strict=True) for t in ts
-                 if len(t) >= 3 and t not in _FRAME}
+        """Are at least ABSENT_SHARE of the question's content terms, and two or more, held by
+        other papers of the library but never used by the scoped papers ("Does this paper
+        target European or Brazilian Portuguese?" of a paper that names neither)? A word
+        found nowhere (a misspelling, "supervszed") does not count, and one word alone may be
+        spelled otherwise in the paper. (Counting every word of the embedding model's
+        vocabulary as known also caught "Are there privacy concerns ...?", but refused
+        paraphrased questions: "Which PDF library sits underneath X?")"""
+        asked = [t for t in question_terms(question) if len(t) >= 3 and not t.isdigit()
+                 and t not in _FRAME]
         if not asked:
             return False
         have = set().union(*(self._paper_vocabulary(pid) for pid in paper_ids))
-        missing = {t for w, t in asked if t not in have
-                   and (self.stats.df(t) > 0 or self._known_word(w))}
-        share = len(missing) / len({t for _, t in asked})
-        return len(missing) >= 2 and share >= ABSENT_SHARE
-
-    def _known_word(self, word: str) -> bool:
-        """Is ``word`` one token of the embedding model's vocabulary (a common word)?"""
-        tokenizer = getattr(getattr(self.embedder, "tokenizer", None), "tokenizer", None)
-        return tokenizer is not None and tokenizer.token_to_id(word) is not None
+        missing = [t for t in asked if self.stats.df(t) > 0 and t not in have]
+        return len(missing) >= 2 and len(missing) / len(asked) >= ABSENT_SHARE
 
     def _read_closely(self, question: str, passages: list[Passage],
                       papers: list[tuple[str, str, float]], paper_ids: list[str] | None,

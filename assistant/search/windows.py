@@ -21,7 +21,7 @@ from .terms import term_sets
 __all__ = ["LONG_PAPER", "WINDOW_WORDS", "SentenceCache", "windows"]
 
 LONG_PAPER = 8  # a paper with more chunks than this is read by sentence windows
-WINDOW_WORDS = 1800  # words of windows handed to the answer engine
+WINDOW_WORDS = 3000  # words of windows handed to the answer engine
 FOCUS_WEIGHT = 2.0  # the asking clause's terms count this much more
 SIDE = 1  # neighbours on each side of a sentence
 REFERENCE_FACTOR = 0.3  # a reference list matches many questions and answers none
