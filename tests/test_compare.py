@@ -141,3 +141,14 @@ def test_local_engine_keeps_the_table_and_contrasts_each_paper(sample_library):
     by_n = {c.n: c.paper_id for c in ans.citations}
     cited = [{by_n[n] for n in s.citations} for s in ans.sentences if s.text in contrast]
     assert cited == [{ids[0]}, {ids[1]}]
+
+
+def test_each_cell_holds_the_sentence_that_answers_its_aspect(sample_library):
+    """A sentence that states a result fills the results cell, not the data cell; a sentence
+    that describes the method is no result (SpecTr vs Multi-draft, issue 11)."""
+    ans = sample_library.compare(["SpecTr", "Multi-draft"])
+    spectr = next(row for row in ans.table if row["title"].startswith("SpecTr"))
+    cells = {k: v["text"].lower() for k, v in spectr["cells"].items()}
+    assert "speedup" not in cells["data/benchmarks"]
+    assert "speedup" in cells["results"] or "outperform" in cells["results"]
+    assert "we develop" not in cells["results"]

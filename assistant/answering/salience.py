@@ -63,7 +63,7 @@ _CUES = {
         r"devise|adopt|use|leverage|train|extend|study|analy[sz]e|investigate|cast|frame|"
         r"construct|define|provide|prove|suggest|outline|review|discuss|aim|test|examine|"
         r"explore|isolate|evaluate|conduct|compare|measure|apply|collect|curate|fine-?tune|"
-        r"model|identify|characteri[sz]e)|(?:this|our) "
+        r"model|identify|characteri[sz]e|optimi[sz]e)|(?:this|our) "
         r"(?:paper|work|article|study|approach|method|framework|model|algorithm|system|"
         r"technique|perspective|review|book|survey|tutorial|thesis|chapter|note|report)|"
         r"in this (?:paper|work|article|study|perspective|book|survey)|in (?:our|a) (?:further )?"

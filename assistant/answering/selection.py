@@ -79,7 +79,10 @@ _LIMITATION_CUE = re.compile(
     r"\b(?:limitations?|limited|drawbacks?|fails?|failures?|cannot|can not|does not|do not|"
     r"struggles?|shortcomings?|weakness\w*|future work|remains?|not (?:yet|always|able)|"
     r"only (?:works|applies|handles))\b", re.IGNORECASE)
-_MARKUP = re.compile(r"\$|\\[A-Za-z]+|\bINLINEFORM\d|[{}]|~~|>>>|\s=\s|\w\(\)|\(\s\)")
+_METRIC_Q = re.compile(r"\b(?:f1|f-?measure|f-?score|accuracy|precision|recall|bleu|rouge|auc|"
+                       r"score|percentage|percent|rate|perplexity|error|ratio)s?\b", re.IGNORECASE)
+_MARKUP = re.compile(r"\$|\\[A-Za-z]+|\bINLINEFORM\d|[{}]|~~|>>>|\s=\s|\w\(\)|\(\s\)|\^|"
+                     r"[\u221d\u223c\u2248\u2264\u2265\u2208\u2211\u220f]")
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Algorithm)\s*\w*\d+[.:]", re.IGNORECASE)
 _CITES = re.compile(r"\bBIBREF\d+|\(ref\.?s?\s[\d,\s\u2013-]+\)|\([A-Z][^()]{0,40}\b(?:19|20)\d\d"
                     r"[a-z]?\)")
@@ -102,6 +105,7 @@ def fit(question: str, kind: str, cands: list[Candidate]) -> None:
     asked_lower = {w.lower() for w in re.findall(r"[\w.+-]+", question)}
     acronym = asked_acronym(question) if kind == "acronym" else None
     subject = _subject(question)
+    count = not _METRIC_Q.search(question)  # "two runs" answers no "what F-measure"
     with_body = {c.paper_id for c in cands
                  if c.section and not _OVERVIEW_SECTIONS.search(c.section)}
     by_place = {(c.n, c.order[1]): c for c in cands}
@@ -110,7 +114,7 @@ def fit(question: str, kind: str, cands: list[Candidate]) -> None:
         f = 0.0
         text, section = c.text, c.section or ""
         if kind == "number":
-            f += TYPE_FIT["number"] if has_answer_quantity(text) else -MISSING_TYPE
+            f += TYPE_FIT["number"] if has_answer_quantity(text, words=count) else -MISSING_TYPE
         elif kind == "name":
             f += TYPE_FIT["name"] if _has_new_name(text, asked_lower) else -MISSING_TYPE
         elif kind == "acronym" and acronym and acronym_expansion(acronym, text):

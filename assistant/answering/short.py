@@ -143,15 +143,15 @@ def _quantities(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def has_answer_quantity(text: str) -> bool:
-    """Does ``text`` state a quantity that can answer a number question: a number with a
-    unit word, a percentage, a decimal or a number of two digits or more (not "Table 4",
-    "Section 3" or a citation year)?"""
+def has_answer_quantity(text: str, *, words: bool = True) -> bool:
+    """Does ``text`` state a quantity that can answer a number question: a percentage, a
+    decimal, a number of two digits or more, a scale ("3 million"), or (``words``: for a
+    count, "how many") a number word (not "Table 4", "Section 3" or a citation year)?"""
     for a, _ in _quantities(text):
         number = _QUANTITY.match(text, a)
         token = number.group(0) if number else ""
-        if re.search(r"\d{2,}|\d[.,]\d|%|percent|[xX\u00d7]$|million|billion|thousand", token) or (
-                token and not token[:1].isdigit()):
+        if re.search(r"\d{2,}|\d[.,]\d|%|percent|[xX\u00d7]$|million|billion|thousand",
+                     token) or (words and token and not token[:1].isdigit()):
             return True
     return False
 

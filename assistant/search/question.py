@@ -46,17 +46,19 @@ _TOPIC = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_START = re.compile(
-    r"how\s+(?:much|many|large|big|small|fast|long|high|low|accurate(?:ly)?)\b"
+    r"how\s+(?:much|many|large|big|small|fast|long|high|low|often|frequently|accurate(?:ly)?)\b"
     r"|(?:what|which)\s+(?:[\w@.\-]+\s+){0,2}?(?:range|percentage|percent|fraction|share|"
     r"proportion|value|number|amount|speed-?ups?|accuracy|score|ratio|size|margin|factor|psnr|"
-    r"error|perplexity|bleu|improvement|reduction|gain|drop|cost|latency|throughput)s?\b"
+    r"error|perplexity|bleu|improvement|reduction|gain|drop|cost|latency|throughput|f1|"
+    r"f-?measure|f-?score|precision|recall|auc|rate|temperature|depth|length|count)s?\b"
     r"|what\s+(?:margin|factor|percentage|amount)\b",
     re.IGNORECASE,
 )
 _METHOD_START = re.compile(r"how\b|why\b|what way\b|what (?:mechanism|technique)\b",
                            re.IGNORECASE)
 _WH_START = re.compile(r"(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:(?:and|but|or|in|to|by|for|of|on|at|from|with|under)\s+)+", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:(?:and|but|or|in|to|by|for|of|on|at|from|with|under|over|across|"
+                   r"within|during|after|before|between)\s+)+", re.IGNORECASE)
 _RELATIVE = re.compile(
     r"\s(?:which|where|who|whose|when|while|if|using|via|that(?=\s(?:is|are|was|were|has|have|"
     r"had|can|could|will|would|may|might|must|should|\w+s|\w+ed)\b))\s", re.IGNORECASE)
