@@ -12,6 +12,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from ..types import counted
+
 if TYPE_CHECKING:
     from ..api import Assistant
 
@@ -139,7 +141,7 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    table = Table(title=f"{len(papers)} papers", title_justify="left")
+    table = Table(title=counted(len(papers), "paper"), title_justify="left")
     for col in ("id", "title", "year", "chunks", "source"):
         table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
     for p in papers:
@@ -181,7 +183,8 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_json())
     else:
-        print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+        print(f"reindexed: {counted(report.papers_total, 'paper')}, "
+              f"{counted(report.chunks_total, 'chunk')}")
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 

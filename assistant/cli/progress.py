@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from ..types import IngestReport
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class IngestDisplay:
@@ -12,7 +16,7 @@ class IngestDisplay:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._progress = None
+        self._progress: Progress | None = None
 
     def __enter__(self) -> IngestDisplay:
         if self.enabled:
@@ -39,7 +43,7 @@ class IngestDisplay:
             self._chunks = 0
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
 

@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db
 from ..records.history import History
-from ..types import IngestReport, Paper
+from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
     AskIngestPath,
@@ -231,7 +231,7 @@ class PaperApp(App[int]):
         elif not info.loaded and not info.papers:
             size = "opening the library…"
         else:
-            size = f"{info.papers} papers · {info.chunks} chunks"
+            size = f"{counted(info.papers, 'paper')} · {counted(info.chunks, 'chunk')}"
         self.sub_title = f"{self.engine_label} · {size}"
 
     def watch_library(self) -> None:
@@ -323,8 +323,10 @@ class PaperApp(App[int]):
 
     def _report_ingest(self, report: IngestReport) -> None:
         done = (f"Added {len(report.added)}, updated {len(report.updated)}, unchanged "
-                f"{len(report.unchanged)} files: {report.papers_added} papers, "
-                f"{report.chunks_added} chunks. Library: {report.papers_total} papers.")
+                f"{counted(len(report.unchanged), 'file')}: "
+                f"{counted(report.papers_added, 'paper')}, "
+                f"{counted(report.chunks_added, 'chunk')}. "
+                f"Library: {counted(report.papers_total, 'paper')}.")
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
         for failure in report.failed[:5]:

@@ -13,7 +13,7 @@ import re
 from textual.content import Content
 
 from ..answering.markers import rewrite_markers
-from ..types import Answer, Citation, Paper, Support
+from ..types import Answer, Citation, Paper, Support, counted
 
 SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
 SUPPORT_STYLE: dict[str, str] = {
@@ -164,12 +164,13 @@ def short_title(title: str, limit: int = 48) -> str:
 def scope_text(papers: list[Paper], total: int) -> Content:
     """What the next question is limited to."""
     if not papers:
-        return Content.assemble(("Scope: ", "bold"), f"all {total} papers" if total
+        return Content.assemble(("Scope: ", "bold"), f"all {counted(total, 'paper')}" if total
                                 else "all papers")
     names = "; ".join(short_title(p.title, 40) for p in papers[:3])
     more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""
     return Content.assemble(("Scope: ", "bold"),
-                            (f"{len(papers)} of {total} papers", "$accent"), " — ", names, more)
+                            (f"{len(papers)} of {counted(total, 'paper')}", "$accent"), " — ",
+                            names, more)
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
