@@ -349,8 +349,7 @@ def _own_numbers(text: str, claims: list[_Claim], quote_of: dict[tuple[int, int]
             first_of.setdefault(n, mapping[n])
         out.append(_map_other(text[pos:claim.start], first_of, key_of))
         pos = claim.end
-        claim.text = rewrite_markers(claim.text, lambda ns, m=mapping: _group(
-            [m[n] for n in ns if n in m]))
+        claim.text = rewrite_markers(claim.text, _renderer(mapping))
         claim.start = sum(len(x) for x in out)
         claim.end = claim.start + len(claim.text)
         claim.cites = list(dict.fromkeys(mapping[n] for n in claim.cites))
@@ -359,8 +358,13 @@ def _own_numbers(text: str, claims: list[_Claim], quote_of: dict[tuple[int, int]
     return "".join(out), {new: key for key, new in key_of.items()}
 
 
-def _group(numbers: list[int]) -> str:
-    return render_group(list(dict.fromkeys(numbers))) if numbers else ""
+def _renderer(mapping: dict[int, int]) -> Callable[[list[int]], str]:
+    """Render a marker group through ``mapping`` (repeats dropped)."""
+    def render(numbers: list[int]) -> str:
+        mapped = list(dict.fromkeys(mapping[n] for n in numbers if n in mapping))
+        return render_group(mapped) if mapped else ""
+
+    return render
 
 
 def _map_other(segment: str, first_of: dict[int, int],

@@ -22,8 +22,9 @@ scored lower on QASPER than the whole one, 23.3 against 23.7, and reads worse).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from ..search.question import answer_kind, asked_acronym, main_clause
 from .short import (
@@ -61,7 +62,6 @@ ECHO_WORDS = 4
 LONG = 0.1  # over LONG_WORDS words
 LONG_WORDS = 45
 CITING = 0.1  # cites two or more works: about them, not about the paper
-PASSAGE = 0.0  # times the relevance of the sentence's passage (window)
 MARKUP = 0.3  # formulas, LaTeX commands, code, placeholders: no prose answer
 CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
@@ -99,7 +99,7 @@ def _has_new_name(text: str, asked: set[str]) -> bool:
     return False
 
 
-def fit(question: str, kind: str, cands: list[Candidate]) -> None:
+def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
     """Add the answer-kind, section and shape fits to every candidate's ``score``."""
     asked_words = words_of(question)
     asked_lower = {w.lower() for w in re.findall(r"[\w.+-]+", question)}
@@ -124,7 +124,6 @@ def fit(question: str, kind: str, cands: list[Candidate]) -> None:
         elif kind == "limitation":
             f += TYPE_FIT["limitation"] * (bool(_LIMITATION_CUE.search(text))
                                            + bool(_LIMITATION_SECTIONS.search(section)))
-        f += PASSAGE * c.passage_score
         if section and words_of(section) & asked_words:
             f += SECTION_FIT
         if _BACK_SECTIONS.search(section):
@@ -150,19 +149,22 @@ def fit(question: str, kind: str, cands: list[Candidate]) -> None:
         c.score += f
 
 
+C = TypeVar("C", bound=Candidate)
+
+
 @dataclass(slots=True)
-class Choice:
+class Choice(Generic[C]):
     """The chosen sentence and the short answer cut from ``source`` (None: no short answer
     better than the sentence itself)."""
 
     kind: str
-    best: Candidate
-    source: Candidate
+    best: C
+    source: C
     short: str | None
     verdict: str | None = None  # "Yes" / "No" for a yes/no question
 
 
-def choose(question: str, cands: list[Candidate]) -> Choice:
+def choose(question: str, cands: list[C]) -> Choice[C]:
     """Rank ``cands`` (scores already set by the engine), then cut the short answer: from the
     best sentence that holds a span of the wanted kind among the best few, else the best."""
     kind = answer_kind(question)

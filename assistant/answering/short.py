@@ -214,12 +214,12 @@ def acronym_expansion(acronym: str, text: str) -> str | None:
             candidate = " ".join(window[start:]).strip(" ,;:")
             if _spells(acronym, candidate):
                 return candidate
-    m = re.search(rf"\b{acr}s?\s*\(([^()]{{3,80}})\)", text)
-    if m and _spells(acronym, m.group(1).strip()):
-        return m.group(1).strip()
-    m = re.search(rf"\b{acr}s?\s+(?:stands for|denotes|refers to|is short for|is an? "
-                  r"(?:acronym|abbreviation) for)\s+([^.;,()]+)", text)
-    return m.group(1).strip() if m else None
+    after = re.search(rf"\b{acr}s?\s*\(([^()]{{3,80}})\)", text)
+    if after and _spells(acronym, after.group(1).strip()):
+        return after.group(1).strip()
+    said = re.search(rf"\b{acr}s?\s+(?:stands for|denotes|refers to|is short for|is an? "
+                     r"(?:acronym|abbreviation) for)\s+([^.;,()]+)", text)
+    return said.group(1).strip() if said else None
 
 
 _NAME = re.compile(r"(?<![\w-])(?:[A-Z][\w\-]*[A-Z0-9][\w\-]*|[a-z]+[A-Z][\w\-]*|"

@@ -64,7 +64,6 @@ class Candidate:
     words: set[str]
     paper_score: float  # the best passage score of its paper
     section: str | None = None  # the section of its passage
-    passage_score: float = 0.0  # its passage's relevance
     lex: float = 0.0  # weighted share of the question's terms in the sentence
     prior: float = 0.0  # everything else: passage relevance, bonuses, penalties
     score: float = 0.0  # lex + prior
@@ -103,7 +102,7 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
     for (text, n, i), ws in zip(raw, words, strict=True):
         p = retrieval.passages[n - 1]
         out.append(Candidate(text, n, p.paper_id, p.title, (p.chunk_id, i), ws,
-                             paper_score[p.paper_id], p.section, p.score))
+                             paper_score[p.paper_id], p.section))
     return out
 
 
