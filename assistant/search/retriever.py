@@ -282,20 +282,30 @@ class Retriever:
         return self._vocab[paper_id]
 
     def _absent(self, question: str, paper_ids: list[str]) -> bool:
-        """Are at least ABSENT_SHARE of the question's content terms, and two or more, held by
-        other papers of the library but never used by the scoped papers ("Does this paper
-        target European or Brazilian Portuguese?" of a paper that names neither)? A word
-        found nowhere (a misspelling, "supervszed") does not count, and one word alone may be
-        spelled otherwise in the paper. (Counting every word of the embedding model's
-        vocabulary as known also caught "Are there privacy concerns ...?", but refused
-        paraphrased questions: "Which PDF library sits underneath X?")"""
-        asked = [t for t in question_terms(question) if len(t) >= 3 and not t.isdigit()
-                 and t not in _FRAME]
+        """Are at least ABSENT_SHARE of the question's content words, and two or more, real
+        words that the scoped papers never use ("Does this paper target European or Brazilian
+        Portuguese?" of a paper that names neither)? A word is real when other papers of the
+        library hold it; for a yes/no question also when the embedding model's vocabulary has
+        it whole ("Are there privacy concerns ...?" of a paper that never speaks of privacy:
+        it cannot decide). A misspelling ("supervszed") is neither, and one word alone may be
+        spelled otherwise in the paper. (Counting the vocabulary for every question refused
+        paraphrased ones: "Which PDF library sits underneath X?")"""
+        words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", content_words(question))
+        stems = tokens(words) if words else []
+        asked = {(w.lower(), t) for w, ts in zip(words, stems, strict=True) for t in ts
+                 if len(t) >= 3 and t not in _FRAME}
         if not asked:
             return False
+        vocabulary = answer_kind(question) == "boolean"
         have = set().union(*(self._paper_vocabulary(pid) for pid in paper_ids))
-        missing = [t for t in asked if self.stats.df(t) > 0 and t not in have]
-        return len(missing) >= 2 and len(missing) / len(asked) >= ABSENT_SHARE
+        missing = {t for w, t in asked if t not in have
+                   and (self.stats.df(t) > 0 or (vocabulary and self._known_word(w)))}
+        return len(missing) >= 2 and len(missing) / len({t for _, t in asked}) >= ABSENT_SHARE
+
+    def _known_word(self, word: str) -> bool:
+        """Is ``word`` one token of the embedding model's vocabulary (a common word)?"""
+        tokenizer = getattr(getattr(self.embedder, "tokenizer", None), "tokenizer", None)
+        return tokenizer is not None and tokenizer.token_to_id(word) is not None
 
     def _read_closely(self, question: str, passages: list[Passage],
                       papers: list[tuple[str, str, float]], paper_ids: list[str] | None,
