@@ -304,7 +304,14 @@ def _quote_sentence(claim: str, sentences: list[str], picks: list[int], scores: 
             return j
     j = picks[max(range(len(picks)), key=lambda x: scores[x])]
     share = len(sentence_words[j] & words) / len(words) if words else 0.0
-    return j if share >= 0.5 else None
+    if share >= 0.5:
+        return j
+    # A claim that quotes several passages ("A says '...' [1], while B says '...' [2]"):
+    # the sentence of this passage that it mostly contains.
+    inside = [(len(sentence_words[x] & words) / len(sentence_words[x]), x) for x in picks
+              if len(sentence_words[x]) >= 4]
+    best_inside = max(inside, default=(0.0, -1))
+    return best_inside[1] if best_inside[0] >= 0.5 else None
 
 
 def _quote(sentences: list[str], scores: list[float], claims: list[str],
@@ -420,11 +427,12 @@ def build_answer(
             continue
         if not markers and (abstained or is_abstention(sentence)):
             abstentions += 1
+        elif sentence.lstrip().startswith("|"):  # a table row: each cell is a claim
+            claims += _cell_claims(text, u.start, u.end)
         else:
             claim = _Claim(sentence, _plain(sentence), markers, u.start, u.end,
                            short=short is not None and not claims and u.start < 3
-                           and _plain(sentence).strip(" .") == short,
-                           table_row=sentence.lstrip().startswith("|"))
+                           and _plain(sentence).strip(" .") == short)
             claims.append(claim)
     cited = [passages[index_of[n]] for n in range(1, len(index_of) + 1)]
     sources = [[x for x in split_sentences(p.text) if _plain(x)] for p in cited]
@@ -451,6 +459,28 @@ def build_answer(
         engine=engine,
         short_answer=short if claims else None,
     )
+
+
+_CELL_EDGE = re.compile(r"(?<!\\)\|")
+_NOT_STATED = re.compile(r"^\W*(?:not stated|n/?a|none|-+)\W*$", re.IGNORECASE)
+
+
+def _cell_claims(text: str, start: int, end: int) -> list[_Claim]:
+    """The claims of a table row: every cell past the first (the row's name) that says
+    something, each with its own span, markers and quote."""
+    edges = [m.start() for m in _CELL_EDGE.finditer(text, start, end)]
+    out = []
+    for a, b in zip(edges[1:], edges[2:], strict=False):
+        lo, hi = a + 1, b
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        cell = text[lo:hi]
+        if not cell or _NOT_STATED.match(_plain(cell)):
+            continue
+        out.append(_Claim(cell, _plain(cell), parse_markers(cell), lo, hi, table_row=True))
+    return out
 
 
 def _mark(claim: _Claim, ev: _Evidence, question: str | None, sources: list[list[str]],

@@ -322,13 +322,11 @@ def definition_span(subject: str, text: str) -> str | None:
 
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|without|unable|fails?\s+to|"
                        r"failed\s+to|lacks?|none|nothing|unlike)\b|n't\b", re.IGNORECASE)
-_HEDGE_Q = re.compile(r"\b(?:only|all|every|always|any)\b", re.IGNORECASE)
 
 
 def boolean_verdict(question: str, sentence: str, coverage: float) -> str:
-    """"Yes" when the deciding sentence says what the question asks (most of its words, no
-    negation the question lacks), "No" otherwise. A question about "only/all/every X"
-    is answered "No" by a sentence that names more than X."""
+    """"Yes" when the deciding sentence says what the question asks (a third of its weighted
+    terms or more, ``coverage``) with no negation the question lacks; "No" otherwise."""
     negated = len(_NEGATION.findall(sentence)) > len(_NEGATION.findall(question))
     if negated or coverage < 0.34:
         return "No"
