@@ -181,6 +181,12 @@ class Answer:
     short_answer: str | None = None
     """The direct answer the text opens with: a span, one sentence, or "Yes"/"No" (None when
     abstaining, and for summaries, comparisons and which-papers lists)."""
+    complete: bool = True
+    """False when the model's reply was cut (length limit, full context, a repetition loop);
+    the text then ends with a note saying so."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know about how the answer was made (also in the text), e.g.
+    that a model's table could not be read and the extractive one is shown."""
 
     def to_json(self) -> dict:
         seen: dict[str, Passage] = {}
@@ -192,6 +198,8 @@ class Answer:
             "short_answer": None if self.abstained else self.short_answer,
             "engine": self.engine,
             "abstained": self.abstained,
+            "complete": self.complete,
+            "notes": list(self.notes),
             "citations": [c.to_json() for c in self.citations],
             "sentences": [s.to_json() for s in self.sentences],
             "retrieved": [

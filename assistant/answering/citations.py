@@ -26,6 +26,7 @@ from .markers import (
     strip_markers,
 )
 from .sentences import is_label, split_sentences, units, wordset
+from .support import recheck
 
 if TYPE_CHECKING:
     import numpy as np
@@ -440,6 +441,8 @@ def build_answer(
     evidence, quote_scores, quote_of = _evidence(judged, sources, embed, [p.text for p in cited])
     marks = {id(c): _mark(c, e, question, sources, quote_of, k)
              for k, (c, e) in enumerate(zip(judged, evidence, strict=True))}
+    if embed is not None:  # a model's sentences: names, numbers, relations must hold too
+        marks = recheck(judged, marks, evidence, sources, cited)
     text, numbers = _own_numbers(text, judged, quote_of)
     citations = []
     for n in sorted(numbers):

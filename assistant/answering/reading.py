@@ -99,15 +99,16 @@ class Reader:
         return self.engine("extractive") if retrieval.abstain else engine
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
-        from .citations import build_answer
+        from .checking import check_reply
         from .short import normalise_labelled
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
-        answer = build_answer(normalise_labelled(raw), passages, engine=engine.name,
-                              embed=None if writer.verbatim else self.embed,
-                              abstained=retrieval.abstain, question=retrieval.question)
+        answer = check_reply(normalise_labelled(raw), passages, engine=engine.name,
+                             embed=None if writer.verbatim else self.embed,
+                             abstained=retrieval.abstain, model=not writer.verbatim,
+                             question=retrieval.question)
         answer.retrieved = list(retrieval.passages)
         if answer.short_answer is None and retrieval.kind not in ("topic", "summary", "compare"):
             answer.short_answer = first_cited(answer)

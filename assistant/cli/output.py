@@ -10,7 +10,9 @@ from ..types import Answer
 if TYPE_CHECKING:
     from ..api import Assistant
 
-SUPPORT_MARK = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+SUPPORT_MARK = {"supported": "✓", "weak": "?", "unsupported": "✗"}
+SUPPORT_LABEL = {"supported": "supported", "weak": "doubtful (partly supported)",
+                 "unsupported": "unsupported"}
 
 
 def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine: str) -> Answer:
@@ -30,19 +32,23 @@ def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine:
 
 
 def print_answer(answer: Answer, engine_description: str) -> None:
-    """Header, Markdown answer, unsupported-sentence flags, numbered sources."""
+    """Header, Markdown answer (shown literally: HTML-like text is escaped, not hidden),
+    doubtful and unsupported sentences, numbered sources."""
     from rich.console import Console
     from rich.markdown import Markdown
     from rich.text import Text
 
+    from ..answering.literal import literal_markdown
+
     console = Console()
     console.print(Text(f"engine: {engine_description}", style="dim"))
-    console.print(Markdown(answer.text))
+    console.print(Markdown(literal_markdown(answer.text)))
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:
         console.print()
         for s in flagged:
-            line = Text(f"{SUPPORT_MARK[s.support]} {s.support}: ", style="yellow")
+            line = Text(f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
+                        style="red" if s.support == "unsupported" else "yellow")
             line.append(s.text)
             console.print(line)
     if answer.citations:

@@ -15,7 +15,9 @@ from textual.content import Content
 from ..answering.markers import rewrite_markers
 from ..types import Answer, Citation, Paper, Support, counted
 
-SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "?", "unsupported": "✗"}
+SUPPORT_LABEL: dict[str, str] = {"supported": "supported", "weak": "doubtful",
+                                 "unsupported": "unsupported"}
 SUPPORT_STYLE: dict[str, str] = {
     "supported": "$text-success",
     "weak": "$text-warning",
@@ -27,13 +29,15 @@ CONTEXT_CHARS = 280  # passage text shown on each side of the quote when a sourc
 
 
 def link_citations(text: str) -> str:
-    """Markdown with every citation number a link ``cite:N`` (clickable in the answer)."""
+    """Markdown with every citation number a link ``cite:N`` (clickable in the answer), and
+    HTML-like text escaped so it shows literally instead of vanishing."""
+    from ..answering.literal import literal_markdown
 
     def render(numbers: list[int]) -> str:
         links = ", ".join(f"[{n}]({CITE_SCHEME}{n})" for n in numbers)
         return f"\\[{links}\\]"
 
-    return rewrite_markers(text, render)
+    return rewrite_markers(literal_markdown(text), render)
 
 
 def citation_support(answer: Answer) -> dict[int, Support]:
@@ -73,7 +77,8 @@ def source_card(c: Citation, support: Support | None, passage: str = "",
     mark = SUPPORT_MARK.get(support or "", "·")
     head = Content.assemble(
         (f"[{c.n}] ", "bold $accent"),
-        (f"{mark} {support or 'not checked'}", SUPPORT_STYLE.get(support or "", "dim")),
+        (f"{mark} {SUPPORT_LABEL.get(support or '', 'not checked')}",
+         SUPPORT_STYLE.get(support or "", "dim")),
     )
     lines = [head, Content.styled(_oneline(c.title), "bold")]
     where = location(c)
@@ -114,7 +119,10 @@ def answer_meta(answer: Answer, engine_label: str) -> Content:
     for kind in ("supported", "weak", "unsupported"):
         if counts[kind]:
             parts.append((" · ", "dim"))
-            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {kind}", SUPPORT_STYLE[kind]))
+            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {SUPPORT_LABEL[kind]}",
+                          SUPPORT_STYLE[kind]))
+    if not answer.complete:
+        parts += [(" · ", "dim"), ("incomplete", "$text-warning")]
     return Content.assemble(*parts)
 
 
@@ -123,7 +131,7 @@ def flagged_sentences(answer: Answer, limit: int = 5) -> Content:
     if answer.abstained:
         return Content("")
     flagged = [s for s in answer.sentences if s.support != "supported"]
-    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {s.support}: ",
+    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
                                SUPPORT_STYLE[s.support]), (_oneline(s.text), "dim"))
              for s in flagged[:limit]]
     if len(flagged) > limit:

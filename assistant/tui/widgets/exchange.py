@@ -20,7 +20,7 @@ KIND_LABEL = {"ask": "", "summarize": "Summary", "compare": "Comparison"}
 
 def _parser() -> MarkdownIt:
     """CommonMark + tables, without turning bare URLs in paper text into links."""
-    return MarkdownIt("gfm-like", {"linkify": False})
+    return MarkdownIt("gfm-like", {"linkify": False, "html": False})  # tags show as text
 
 
 class AnswerMarkdown(Markdown):
