@@ -273,7 +273,8 @@ def _exchange(r: sqlite3.Row) -> Exchange:
         engine=r["engine"],
         table=json.loads(r["answer_table"]) if r["answer_table"] else None,
     )
-    details = json.loads(r["details"]) if "details" in r.keys() and r["details"] else {}
+    has_details = "details" in r.keys()  # noqa: SIM118 - a Row's "in" looks at values
+    details = json.loads(r["details"]) if has_details and r["details"] else {}
     answer.short_answer = details.get("short_answer")
     answer.complete = details.get("complete", True)
     answer.notes = list(details.get("notes", []))
