@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.search.question import focus_text, question_kind
-from assistant.search.retriever import DEFAULT_MIN_RELEVANCE, Retriever, _fill, _rrf
+from assistant.search.retriever import (
+    DEFAULT_MIN_RELEVANCE,
+    Retriever,
+    _fill,
+    _rrf,
+    _with_neighbours,
+)
 from assistant.search.terms import short_names
 from assistant.types import Passage
 
@@ -32,6 +38,16 @@ def test_fill_caps_passages_per_paper():
     assert [p.chunk_id for p in _fill([], ps, 2, 1)] == ["a:0", "b:0"]
     assert [p.chunk_id for p in _fill([], ps, 4, 1)] == ["a:0", "b:0"]  # the cap holds
     assert len(_fill([], ps, 4, 2)) == 4
+
+
+def test_the_best_passage_brings_its_neighbouring_chunks():
+    ps = [Passage(f"a:{i:04d}", "a", "a", "t", None, None, s)
+          for i, s in enumerate([0.2, 0.6, 0.3, 0.1])]
+    ps.append(Passage("b:0000", "b", "b", "t", None, None, 0.9))
+    got = [p.chunk_id for p in _with_neighbours("a", ps, 3)]
+    assert got == ["a:0001", "a:0002", "a:0000"]  # best, the next chunk, the one before
+    assert [p.chunk_id for p in _with_neighbours("a", ps, 1)] == ["a:0001"]
+    assert _with_neighbours("c", ps, 3) == []
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -98,6 +114,16 @@ def test_per_paper_cap_holds(sample_library, cap):
         assert papers and all(papers.count(pid) <= cap for pid in papers if pid != top)
         read = [p for p in found.passages if p.paper_id == top]
         assert len(read) <= cap or sum(len(p.text.split()) for p in read) <= WINDOW_WORDS
+
+
+def test_an_abstract_cut_in_two_chunks_is_read_whole(sample_library):
+    """The asked figure sits in the chunk after the one that matches the question best."""
+    question = ("When the weight difference between a GRPO-trained and an SFT-trained Qwen2.5 "
+                "model is subtracted from (rather than added to) a model, how much does GSM8K "
+                "performance drop?")
+    found = _retriever(sample_library).retrieve(question)
+    assert found.papers[0][1].startswith("Reasoning Vectors")
+    assert any("11.8%" in p.text for p in found.passages)
 
 
 def test_scoping_by_paper_id(sample_library):

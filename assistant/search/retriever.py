@@ -358,6 +358,8 @@ class Retriever:
             own = opening + [p for p in candidates if p.paper_id == top
                              and p.chunk_id not in {o.chunk_id for o in opening}]
             chosen = own[: max(cap, k - 2)]
+        elif kind in ("fact", "number", "method") and papers:
+            chosen = _with_neighbours(papers[0][0], candidates, cap)
         return _fill(chosen, candidates, k, cap)
 
 
@@ -389,6 +391,24 @@ def _paper_ranking(passages: list[Passage]) -> list[tuple[str, str, float]]:
             best[p.paper_id] = (p.title, p.score)
     order = sorted(best.items(), key=lambda kv: -kv[1][1])
     return [(pid, title, score) for pid, (title, score) in order]
+
+
+def _with_neighbours(paper_id: str, candidates: list[Passage], cap: int) -> list[Passage]:
+    """The best paper's best passage, then the chunks either side of it among the candidates
+    (a chunk boundary often cuts a paragraph: the sentence after "... under adversarial
+    conditions." in the next chunk holds the asked figure), at most ``cap``."""
+    own = {_chunk_index(p.chunk_id): p for p in candidates if p.paper_id == paper_id}
+    if not own:
+        return []
+    best = max(own.values(), key=lambda p: p.score)
+    at = _chunk_index(best.chunk_id)
+    near = [own[i] for i in (at + 1, at - 1) if i in own]
+    return [best, *near][:cap]
+
+
+def _chunk_index(chunk_id: str) -> int:
+    tail = chunk_id.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
 
 
 def _fill(chosen: list[Passage], candidates: list[Passage], k: int, cap: int) -> list[Passage]:
