@@ -17,7 +17,13 @@ from assistant.answering.short import (
     read_short,
     render_short,
 )
-from assistant.search.question import answer_kind, asked_acronym, question_kind, question_terms
+from assistant.search.question import (
+    answer_kind,
+    asked_acronym,
+    asked_head,
+    question_kind,
+    question_terms,
+)
 from assistant.search.retriever import Retrieval
 from assistant.types import Passage
 
@@ -84,6 +90,47 @@ def test_number_span_keeps_the_unit_and_a_coordinated_run():
         "17,833 sentences, 826,987 characters and 2,714 question-answer pairs")
     assert quantity_span("How large is the corpus?", "From the corpus of about 100 million "
                          "sentences, we obtained pairs (see Table 2).") == "100 million sentences"
+
+
+@pytest.mark.parametrize(("question", "phrase", "count"), [
+    ("How large is raw corpus used for training?", "raw corpus", None),
+    ("How many reviews in total (both generated and true) do they evaluate?", "reviews", None),
+    ("What are the three components that make up papermage?", "components", 3),
+    ("What two architectures are used?", "architectures", 2),
+    ("What kind of model do they use for detection?", "model", None),
+    ("Which dataset do they use as a starting point?", "dataset", None),
+    ("When they trained it, how often did the labelling work?", "labelling", None),
+    ("How does FRL aggregate the clients' rankings?", "", None),
+])
+def test_asked_head(question, phrase, count):
+    head = asked_head(question)
+    assert (head.phrase, head.count) == (phrase, count)
+
+
+def test_a_run_of_quantities_is_cut_to_the_one_that_counts_the_asked_thing():
+    sentence = ("It contains 17,833 sentences, 826,987 characters and 2,714 question-answer "
+                "pairs.")
+    assert quantity_span("How many questions are in the dataset?", sentence,
+                         {"question"}) == "2,714 question-answer pairs"
+    assert quantity_span("How big is the dataset?", sentence, {"dataset"}) == (
+        "17,833 sentences, 826,987 characters and 2,714 question-answer pairs")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How large is raw corpus used for training?", "100 million sentences"),
+    ("When they auto-labelled PubMed Central PDFs from metadata, how often did the labelling "
+     "work?", "76%"),
+])
+def test_the_quantity_of_what_is_asked_comes_first(question, expected):
+    text = ("The training set of 0.6 million events is sufficiently large for training the "
+            "models. From the corpus of about 100 million sentences, we obtained 1.4 million "
+            "event pairs. A heuristic labeling process finds the strings from the metadata in "
+            "the PDFs. This labeling process succeeds for 76% of the documents. We run our "
+            "final tests on a held-out set from PubMed Central, consisting of about 54K "
+            "documents.")
+    r = _synthetic(question, [("Minimally Supervised Learning of Affective Events", text)])
+    short = read_short(ExtractiveEngine().answer(question, r))
+    assert short == expected
 
 
 def test_name_span_lists_the_names_the_sentence_adds():

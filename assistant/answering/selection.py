@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from ..search.question import answer_kind, asked_acronym, main_clause
+from ..search.question import answer_kind, asked_acronym, asked_head, main_clause
 from .short import (
     MAX_WORDS,
     acronym_expansion,
@@ -34,6 +34,8 @@ from .short import (
     cut_span,
     definition_span,
     has_answer_quantity,
+    has_rate,
+    quantity_of,
     words_of,
 )
 
@@ -65,6 +67,10 @@ CITING = 0.1  # cites two or more works: about them, not about the paper
 MARKUP = 0.3  # formulas, LaTeX commands, code, placeholders: no prose answer
 CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
+HEAD_FIT = 0.15  # the quantity counts what the question asks about ("corpus of 100 million")
+NOT_RATE = 0.15  # "how often / what share" answered by a quantity that is no rate or share
+_RATE_Q = re.compile(r"^how\s+(?:often|frequently)\b|^(?:what|which)\s+(?:\w+\s+)?(?:share|"
+                     r"fraction|proportion|percentage|percent|rate)\b", re.IGNORECASE)
 
 REFERENCES = 0.5  # a sentence of the reference list or acknowledgements
 _REFERENCE_SECTIONS = re.compile(r"^\W*(?:\d+\.?\s*)?(?:references|bibliography|"
@@ -106,6 +112,8 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
     acronym = asked_acronym(question) if kind == "acronym" else None
     subject = _subject(question)
     count = not _METRIC_Q.search(question)  # "two runs" answers no "what F-measure"
+    head = words_of(asked_head(question).noun)
+    rate = kind == "number" and bool(_RATE_Q.match(main_clause(question).strip()))
     with_body = {c.paper_id for c in cands
                  if c.section and not _OVERVIEW_SECTIONS.search(c.section)}
     by_place = {(c.n, c.order[1]): c for c in cands}
@@ -114,7 +122,12 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
         f = 0.0
         text, section = c.text, c.section or ""
         if kind == "number":
-            f += TYPE_FIT["number"] if has_answer_quantity(text, words=count) else -MISSING_TYPE
+            if has_answer_quantity(text, words=count):
+                f += TYPE_FIT["number"]
+                f += HEAD_FIT if quantity_of(head, text) else 0.0
+                f -= NOT_RATE if rate and not has_rate(text) else 0.0
+            else:
+                f -= MISSING_TYPE
         elif kind == "name":
             f += TYPE_FIT["name"] if _has_new_name(text, asked_lower) else -MISSING_TYPE
         elif kind == "acronym" and acronym and acronym_expansion(acronym, text):
@@ -174,12 +187,13 @@ def choose(question: str, cands: list[C]) -> Choice[C]:
     if kind == "boolean":
         return Choice(kind, best, best, None, boolean_verdict(question, best.text, best.lex))
     subject = _subject(question)
+    head = words_of(asked_head(question).noun)
     acronym = asked_acronym(question) if kind == "acronym" else None
     near = [c for c in ranked[:3] if c.score >= best.score - 0.25]
     if kind == "acronym" and acronym:  # worth looking for further down; a full long form first
         near = sorted(ranked[:10], key=lambda c: -_full_form(acronym, c.text))
     for c in near:
-        span = cut_span(kind, question, c.text, subject=subject, acronym=acronym)
+        span = cut_span(kind, question, c.text, subject=subject, acronym=acronym, head=head)
         if span and 0 < len(span.split()) <= MAX_WORDS and span != c.text:
             return Choice(kind, best, c, span)
     return Choice(kind, best, best, None)

@@ -22,8 +22,9 @@ from functools import lru_cache
 from .markers import MARKER
 
 __all__ = ["MAX_WORDS", "SHORT_LABEL", "acronym_expansion", "boolean_verdict", "choice_span",
-           "cut_span", "definition_span", "has_answer_quantity", "list_span",
-           "normalise_labelled", "quantity_span", "read_short", "render_short", "words_of"]
+           "cut_span", "definition_span", "has_answer_quantity", "has_rate", "list_span",
+           "normalise_labelled", "quantity_of", "quantity_span", "read_short", "render_short",
+           "words_of"]
 
 MAX_WORDS = 40
 """A short answer longer than this is no short answer: the sentence is."""
@@ -156,9 +157,36 @@ def has_answer_quantity(text: str, *, words: bool = True) -> bool:
     return False
 
 
-def quantity_span(question: str, text: str) -> str | None:
+HEAD_BEFORE = 5  # words before a quantity that can name what it counts ("corpus of about 100")
+
+
+def _names_head(head: set[str], text: str, span: tuple[int, int]) -> bool:
+    """Do the quantity's unit words, or the few words before it, hold a word of ``head``?"""
+    before = " ".join(text[:span[0]].split()[-HEAD_BEFORE:])
+    return bool(head) and bool(head & (words_of(text[span[0]:span[1]]) | words_of(before)))
+
+
+def quantity_of(head: set[str], text: str) -> bool:
+    """Does ``text`` state a quantity of what the question asks about (stemmed ``head`` words):
+    "100 million sentences" after "the corpus of about", "2,714 question-answer pairs" for
+    "questions"?"""
+    return any(_names_head(head, text, span) for span in _quantities(text))
+
+
+_RATE_TOKEN = re.compile(r"%|percent|\b0?\.\d+\b|\bout of\b|\bone in\b|\bhalf\b|"
+                         r"\b(?:one|two|three)-(?:third|quarter|fourth)s?\b", re.IGNORECASE)
+
+
+def has_rate(text: str) -> bool:
+    """Does ``text`` state a rate or share (86%, 0.76, "3 out of 4", "half")?"""
+    return bool(_RATE_TOKEN.search(text))
+
+
+def quantity_span(question: str, text: str, head: set[str] | None = None) -> str | None:
     """The quantity with its unit words whose neighbourhood shares most with the question
-    (a coordinated run of quantities kept whole)."""
+    (a coordinated run of quantities kept whole, unless one member alone counts the asked
+    ``head``: "2,714 question-answer pairs" of "17,833 sentences, ... and 2,714
+    question-answer pairs" for "How many questions ...?")."""
     spans = _quantities(text)
     if not spans:
         return None
@@ -169,13 +197,19 @@ def quantity_span(question: str, text: str) -> str | None:
         else:
             runs.append([(a, b)])
     asked = words_of(question)
+    head = head or set()
 
-    def closeness(run: list[tuple[int, int]]) -> tuple[int, int]:
+    def closeness(run: list[tuple[int, int]]) -> tuple[int, int, int]:
         inside = words_of(text[run[0][0]:run[-1][1]])
         around = words_of(text[max(0, run[0][0] - 60):run[-1][1] + 30])
-        return (2 * len(inside & asked) + len(around & asked), -run[0][0])
+        named = any(_names_head(head, text, span) for span in run)
+        return (named, 2 * len(inside & asked) + len(around & asked), -run[0][0])
 
     best = max(runs, key=closeness)
+    if len(best) > 1 and head:
+        own = [span for span in best if head & words_of(text[span[0]:span[1]])]
+        if len(own) == 1:
+            best = own
     return text[best[0][0]:best[-1][1]].strip(" ,.;:")
 
 
@@ -352,13 +386,13 @@ def choice_span(question: str, text: str) -> str | None:
 
 
 def cut_span(kind: str, question: str, sentence: str, *, subject: str = "",
-             acronym: str | None = None) -> str | None:
+             acronym: str | None = None, head: set[str] | None = None) -> str | None:
     """The span of ``sentence`` that answers a question of answer kind ``kind`` (None when
     the sentence has no such span)."""
     if kind == "acronym" and acronym:
         return acronym_expansion(acronym, sentence)
     if kind == "number":
-        return quantity_span(question, sentence)
+        return quantity_span(question, sentence, head)
     if kind == "name":
         return list_span(question, sentence)
     if kind == "definition":

@@ -5,13 +5,14 @@ terms and its rare terms (acronyms, names, numbers spelled as in the papers)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .terms import tokens
 
-__all__ = ["ANSWER_KINDS", "FRAME_WORDS", "KINDS", "answer_kind", "asked_acronym",
-           "content_words", "focus_text", "main_clause", "question_kind", "question_terms",
-           "rare_terms"]
+__all__ = ["ANSWER_KINDS", "FRAME_WORDS", "KINDS", "Head", "answer_kind", "asked_acronym",
+           "asked_head", "content_words", "focus_text", "main_clause", "question_kind",
+           "question_terms", "rare_terms"]
 
 KINDS = ("fact", "number", "topic", "method", "summary", "compare")
 """Question kinds: a fact, a number, which papers (topic), how/why (method), summary, compare."""
@@ -193,6 +194,73 @@ def asked_acronym(question: str) -> str | None:
     found = [m.group(1) for m in _ACRONYM.finditer(question)]
     found = [a for a in found if sum(ch.isupper() for ch in a) >= 2]
     return found[-1] if found else None
+
+
+# --- what the question asks about: its head noun phrase and the count it states ----------------
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+               "nine": 9, "ten": 10, "both": 2}
+_HEAD_STOP_WORDS = """
+is are was were be been do does did has have had can could will would should shall may might
+must of in on for to from with by at as into onto over under between about after before during
+than that which who whom whose where when while there their they them it its this these those
+and or but not if via per using use used make makes made get gets got reach reaches reached
+across behind underneath within without among through toward towards against beyond like near
+up out also being available
+"""
+_HEAD_STOP = frozenset(_HEAD_STOP_WORDS.split())
+_HEAD_SKIP_WORDS = "the a an their its his her our your some any other different various specific"
+_HEAD_SKIP = frozenset(_HEAD_SKIP_WORDS.split() + ["main", "total", "overall"])
+_HEAD_START = re.compile(
+    r"^(?:how\s+(?:many|much)\s+"
+    r"|how\s+(?:large|big|small|long|high|low|fast|often|frequently)\s+(?:is|are|was|were|"
+    r"does|do|did)\s+"
+    r"|(?:what|which)\s+(?:(?:is|are|was|were)\s+)?"
+    r"|(?:name|list)\s+)", re.IGNORECASE)
+_KIND_OF = re.compile(r"^(?:kinds?|types?|sorts?|forms?|classes?)\s+of\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What a question asks about: the words of its head noun phrase ("raw corpus" in "How
+    large is raw corpus used for training?") and the count it states ("What are the three
+    components ...?" -> 3), if any."""
+
+    phrase: str
+    count: int | None = None
+
+    @property
+    def noun(self) -> str:
+        """The phrase's last word, its head noun ("corpus")."""
+        return self.phrase.split()[-1] if self.phrase else ""
+
+
+def asked_head(question: str) -> Head:
+    """The head noun phrase of the question's asking clause: the words after "how many", "how
+    large is", "what/which (is/are) (the)" up to a verb, preposition or clause word; a count
+    word among them ("three", "2") is the count it states; "kind of X" is X."""
+    clause = _LEAD.sub("", " ".join(main_clause(question).split()))
+    m = _HEAD_START.match(clause)
+    if not m:
+        return Head("")
+    rest = _KIND_OF.sub("", clause[m.end():])
+    words: list[str] = []
+    count = None
+    for raw in rest.split():
+        word = raw.strip("?.,;:!\"'()")
+        low = word.lower()
+        if not word or low in _HEAD_STOP or (low.endswith("ed") and len(low) > 4 and words):
+            break
+        if low in COUNT_WORDS and count is None and not words:
+            count = COUNT_WORDS[low]
+        elif low.isdigit() and count is None and not words and int(low) < 50:
+            count = int(low)
+        elif low not in _HEAD_SKIP:
+            words.append(word)
+        if raw.endswith(("?", ",", ";", ":")) or len(words) >= 4:
+            break
+    if re.search(r"\s(?:do|does|did)\s+$", m.group(0)) and len(words) > 1:
+        words.pop()  # "how often did the labelling work": the subject, then its verb
+    return Head(" ".join(words), count)
 
 
 _RARE = re.compile(r"(?<![\w.-])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9][\w-]*|[a-z]+[A-Z][\w-]*"
