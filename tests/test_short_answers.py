@@ -139,10 +139,50 @@ def test_name_span_lists_the_names_the_sentence_adds():
     assert span is not None and "LLAMA-2-70B" in span and span in sentence
 
 
-def test_definition_span_follows_the_copula():
+def test_definition_span_is_the_defining_clause():
     sentence = "The seed lexicon consists of 15 positive words and 15 negative words."
     assert cut_span("definition", "What is the seed lexicon?", sentence,
-                    subject="seed lexicon") == "15 positive words and 15 negative words"
+                    subject="seed lexicon") == (
+        "The seed lexicon consists of 15 positive words and 15 negative words")
+    # QASPER (CC BY 4.0), paper 1908.06606: the clause that only adds is cut off
+    sentence = ("Clinical text structuring (CTS) is a critical task for fetching medical "
+                "research data from electronic health records (EHRs), where structural patient "
+                "medical data, such as whether the patient has specific symptoms, diseases, or "
+                "what the tumor size is, how far from the tumor is cut at during the surgery, or "
+                "what the specific laboratory test result is, are obtained.")
+    assert cut_span("definition", "How is the clinical text structuring task defined?",
+                    sentence, subject="clinical text structuring task") == (
+        "Clinical text structuring (CTS) is a critical task for fetching medical research data "
+        "from electronic health records (EHRs)")
+
+
+def test_a_listed_answer_ends_where_the_names_end():
+    sentence = ("As BERT has two versions: BERT-Base and BERT-Large, due to the lack of "
+                "computational resource, we can only compare with BERT-Base model instead of "
+                "BERT-Large.")
+    assert cut_span("name", "What baselines is the proposed model compared against?",
+                    sentence) == "BERT-Base and BERT-Large"
+
+
+def test_a_pointer_into_the_paper_is_no_name():
+    sentence = ("Comparing Table TABREF32 with Table TABREF31, using mixed-data pre-trained "
+                "parameters can significantly improve the model performance.")
+    span = cut_span("name", "What data is the language model pretrained on?", sentence)
+    assert span is None or "Table" not in span
+    question = "What data is the language model pretrained on?"
+    r = _synthetic(question, [("QA-CTS", sentence + " Due to the high cost of pre-training "
+                               "the language model, we adopt parameters pre-trained by Google "
+                               "in the Chinese Wikipedia corpus.")])
+    short = read_short(ExtractiveEngine().answer(question, r))
+    assert short is not None and "Table" not in short
+
+
+def test_a_size_is_no_number_word():
+    question = "How big is the Japanese data?"
+    text = ("Each clause of the Japanese data contained one main predicate. From the Japanese "
+            "web corpus we extracted about 100 million sentences.")
+    r = _synthetic(question, [("Affective Events", text)])
+    assert read_short(ExtractiveEngine().answer(question, r)) == "100 million sentences"
 
 
 def test_boolean_verdict_reads_the_negation():

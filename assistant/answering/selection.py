@@ -29,6 +29,7 @@ from typing import Generic, Protocol, TypeVar
 from ..search.question import answer_kind, asked_acronym, asked_head, main_clause
 from .short import (
     MAX_WORDS,
+    POINTER,
     acronym_expansion,
     boolean_verdict,
     cut_span,
@@ -69,6 +70,7 @@ CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
 HEAD_FIT = 0.15  # the quantity counts what the question asks about ("corpus of 100 million")
 NOT_RATE = 0.15  # "how often / what share" answered by a quantity that is no rate or share
+_SIZE_Q = re.compile(r"^how\s+(?:big|large|small|long|much)\b", re.IGNORECASE)
 _RATE_Q = re.compile(r"^how\s+(?:often|frequently)\b|^(?:what|which)\s+(?:\w+\s+)?(?:share|"
                      r"fraction|proportion|percentage|percent|rate)\b", re.IGNORECASE)
 
@@ -100,7 +102,8 @@ def _has_new_name(text: str, asked: set[str]) -> bool:
     for m in _NEW_NAME.finditer(text):
         word = m.group(0).strip(".-")
         if len(word) > 1 and word.lower() not in asked and not re.match(
-                r"(?:BIBREF|TABREF|FIGREF|SECREF|INLINEFORM)\d", word):
+                r"(?:BIBREF|TABREF|FIGREF|SECREF|INLINEFORM)\d", word) and not POINTER.match(
+                    text, m.start()):
             return True
     return False
 
@@ -111,7 +114,8 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
     asked_lower = {w.lower() for w in re.findall(r"[\w.+-]+", question)}
     acronym = asked_acronym(question) if kind == "acronym" else None
     subject = _subject(question)
-    count = not _METRIC_Q.search(question)  # "two runs" answers no "what F-measure"
+    # "two runs" answers no "what F-measure", "one main predicate" no "how big is the data"
+    count = not _METRIC_Q.search(question) and not _SIZE_Q.match(main_clause(question).strip())
     head = words_of(asked_head(question).noun)
     rate = kind == "number" and bool(_RATE_Q.match(main_clause(question).strip()))
     with_body = {c.paper_id for c in cands
@@ -144,7 +148,7 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
         if _REFERENCE_SECTIONS.search(section):
             f -= REFERENCES
         if (_OVERVIEW_SECTIONS.search(section) and c.paper_id in with_body
-                and kind not in ("reason", "limitation")):
+                and kind not in ("reason", "limitation", "definition")):
             f -= OVERVIEW
         if len(words_of(text) - asked_words) < ECHO_WORDS and kind != "boolean":
             f -= ECHO

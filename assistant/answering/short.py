@@ -4,10 +4,11 @@ A number question gets the quantity with its unit words ("100 million sentences"
 run "17,833 sentences, 826,987 characters and 2,714 question-answer pairs" kept whole); an
 acronym question the long form (Schwartz & Hearst 2003: the words before "(ACR)" whose initials
 spell it); a name question the names the sentence adds ("the Yelp Challenge dataset",
-"AdaBoost-based classifier", the list after "such as"); a definition what follows the copula;
-a yes/no question "Yes" or "No" read from the deciding sentence (a negation that the question
-does not hold); a choice question the option the sentence names. Every span is a verbatim
-piece of its sentence (``Yes``/``No`` aside), so it is cited like the sentence.
+"AdaBoost-based classifier", the list after "such as", up to where the names end); a
+definition the defining clause ("The seed lexicon consists of ...", a trailing ", where ..."
+cut off); a yes/no question "Yes" or "No" read from the deciding sentence (a negation that
+the question does not hold); a choice question the option the sentence names. Every span is a
+verbatim piece of its sentence (``Yes``/``No`` aside), so it is cited like the sentence.
 
 The answer text carries it as its first paragraph: ``**span** [n]``, or ``**Yes.** deciding
 sentence [n]`` for a yes/no question; :func:`read_short` reads it back from any engine's text.
@@ -21,10 +22,10 @@ from functools import lru_cache
 
 from .markers import MARKER
 
-__all__ = ["MAX_WORDS", "SHORT_LABEL", "acronym_expansion", "boolean_verdict", "choice_span",
-           "cut_span", "definition_span", "has_answer_quantity", "has_rate", "list_span",
-           "normalise_labelled", "quantity_of", "quantity_span", "read_short", "render_short",
-           "words_of"]
+__all__ = ["MAX_WORDS", "POINTER", "SHORT_LABEL", "acronym_expansion", "boolean_verdict",
+           "choice_span", "cut_span", "definition_span", "has_answer_quantity", "has_rate",
+           "list_span", "normalise_labelled", "quantity_of", "quantity_span", "read_short",
+           "render_short", "words_of"]
 
 MAX_WORDS = 40
 """A short answer longer than this is no short answer: the sentence is."""
@@ -258,6 +259,9 @@ def acronym_expansion(acronym: str, text: str) -> str | None:
 
 _NAME = re.compile(r"(?<![\w-])(?:[A-Z][\w\-]*[A-Z0-9][\w\-]*|[a-z]+[A-Z][\w\-]*|"
                    r"[A-Z][a-z]+(?:[A-Z]\w*)+|[A-Z][a-z]{2,})(?![\w-])")
+POINTER = re.compile(r"(?:Tables?|Figures?|Figs?\.?|Sections?|Sec\.|Eqs?\.|Equations?|Appendix|"
+                      r"Algorithm|Chapter)\s+(?:[A-Z]*REF)?\d", re.IGNORECASE)
+"""A pointer into the paper ("Table 4", "Figure FIGREF1"): no name that answers."""
 _PLACEHOLDER = re.compile(r"^(?:BIBREF|TABREF|FIGREF|SECREF|INLINEFORM)\d+$")
 _HEADS_WORDS = """dataset datasets corpus corpora data model models classifier classifiers
 smoothing embeddings embedding network networks method methods algorithm algorithms baseline
@@ -274,7 +278,8 @@ def _names(text: str, question: str) -> list[str]:
     out = []
     for m in _NAME.finditer(text):
         w = m.group(0)
-        if m.start() == 0 or _PLACEHOLDER.match(w) or w.lower() in asked:
+        if m.start() == 0 or _PLACEHOLDER.match(w) or w.lower() in asked or POINTER.match(
+                text, m.start()):
             continue
         if re.fullmatch(r"[A-Z][a-z]{2,}", w) and text[:m.start()].rstrip().endswith((".",
                                                                                       ":")):
@@ -323,7 +328,8 @@ def list_span(question: str, text: str) -> str | None:
     / :" that names things, else the noun phrases around the sentence's new names."""
     for m in _LIST_CUE.finditer(text):
         items = m.group("list")
-        if len(items.split()) <= 25 and len(_names(items, question)) >= 2 and (
+        items = _main_clause(items, 1)
+        if len(items.split()) <= 25 and len(_names(", " + items, question)) >= 2 and (
                 "," in items or " and " in items):
             return items.strip(" ,")
     phrases = [p for p in name_phrases(text, question) if re.search(r"[A-Za-z]{2}", p)]
@@ -350,8 +356,22 @@ def definition_span(subject: str, text: str) -> str | None:
     for m in _COPULA.finditer(text):
         before = text[:m.start()]
         if wanted and wanted & words_of(before) and len(before.split()) <= limit:
-            return text[m.end():].strip(" .")
+            return (before + m.group(0) + _main_clause(text[m.end():])).strip(" .")
     return None
+
+
+_TRAILING_CLAUSE = re.compile(r"(?:,\s+(?:where|which|while|whereas|although|but|so that|"
+                              r"such as|e\.g\.|i\.e\.|due to|because|since|as|we|it|they|"
+                              r"this|these)\b|;|\s[\u2013\u2014-]\s)\s*")
+
+
+def _main_clause(span: str, min_words: int = 4) -> str:
+    """``span`` up to a trailing clause that only adds to it (", where ...", "; ...", ", which
+    ...") when at least ``min_words`` words come before it."""
+    for m in _TRAILING_CLAUSE.finditer(span):
+        if len(span[:m.start()].split()) >= min_words:
+            return span[:m.start()]
+    return span
 
 
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|without|unable|fails?\s+to|"
