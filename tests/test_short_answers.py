@@ -230,3 +230,13 @@ def test_extractive_answer_opens_with_the_short_answer(question, expected):
     assert short is not None and short.startswith(expected), text
     first = text.split("\n\n")[0] if expected != "Yes" else text
     assert re.search(r"\[1\]", first)  # cited like any sentence
+
+
+def test_yes_no_is_no_when_the_paper_never_says_what_is_asked(sample_library):
+    pid = sample_library.paper("ReaLHF").id
+    said = sample_library.ask("Does ReaLHF redistribute LLM parameters across the cluster?",
+                              papers=[pid])
+    assert said.short_answer == "Yes", said.text
+    unsaid = sample_library.ask("Does ReaLHF redistribute LLM parameters across TPU pods?",
+                                papers=[pid])
+    assert unsaid.short_answer == "No", unsaid.text

@@ -51,6 +51,7 @@ class Candidate(Protocol):
     section: str | None
     lex: float  # weighted share of the question's terms
     score: float
+    words: set[str]  # its terms (as the question's are stemmed)
 
 __all__ = ["Choice", "choose", "fit"]
 
@@ -181,15 +182,22 @@ class Choice(Generic[C]):
     verdict: str | None = None  # "Yes" / "No" for a yes/no question
 
 
-def choose(question: str, cands: list[C]) -> Choice[C]:
+def choose(question: str, cands: list[C], focus: set[str] | None = None) -> Choice[C]:
     """Rank ``cands`` (scores already set by the engine), then cut the short answer: from the
-    best sentence that holds a span of the wanted kind among the best few, else the best."""
+    best sentence that holds a span of the wanted kind among the best few, else the best.
+    A yes/no question is answered "No" when a term of its asking clause (``focus``) occurs in
+    no sentence of the deciding paper ("only on English data?" of a paper that never says
+    "English")."""
     kind = answer_kind(question)
     fit(question, kind, cands)
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     if kind == "boolean":
-        return Choice(kind, best, best, None, boolean_verdict(question, best.text, best.lex))
+        said = set().union(*(c.words for c in cands if c.paper_id == best.paper_id))
+        unsaid = (focus or set()) - said
+        verdict = ("No" if unsaid & words_of(question)  # content words, not "across"
+                   else boolean_verdict(question, best.text, best.lex))
+        return Choice(kind, best, best, None, verdict)
     subject = _subject(question)
     head = words_of(asked_head(question).noun)
     acronym = asked_acronym(question) if kind == "acronym" else None

@@ -39,7 +39,8 @@ this these those there here it its they them their we our us you your he she his
 were be been being am do does did has have had having can could may might must shall should will
 would not no so such very also only just both each all any some more most other which who whom
 whose what when where why how while about above below between through during before after again
-further once same own too via per using use used paper papers authors author
+further once same own too via per using use used paper papers authors author across within
+without among toward towards against along upon throughout beyond near like
 """
 _STOP = frozenset(_STOP_WORDS.split())
 

@@ -270,7 +270,7 @@ class ExtractiveEngine(AnswerEngine):
 
         lexical = {id(c): c.score for c in cands}
         today, _ = self._best_of_paper(cands, 1)
-        choice = choose(retrieval.question, cands)
+        choice = choose(retrieval.question, cands, retrieval.focus)
         best = choice.best
         lead: list[Candidate] = [best]
         if choice.source is not best:
