@@ -55,6 +55,21 @@ def test_pdf_summary_cites_several_pages_and_has_no_uncited_sentence(sample_libr
     assert len(long.sentences) > len(ans.sentences)
 
 
+def _section(text: str, heading: str) -> str:
+    return text.split(f"### {heading}", 1)[1].split("###", 1)[0]
+
+
+def test_approach_holds_how_the_method_works(sample_library):
+    """PaSa's Approach is its RL-trained crawler, not the benchmark it also builds, nor a
+    sentence that opens by pointing back ("To mitigate this, ...")."""
+    ans = sample_library.summarize("pasa.pdf")
+    approach = _section(ans.text, "Approach")
+    assert "reinforcement learning" in approach and "Crawler" in approach, approach
+    assert "RealScholarQuery, a benchmark" not in approach
+    assert "To mitigate this" not in approach
+    assert_grounded(ans, {sample_library.paper("pasa.pdf").id})
+
+
 def test_abstract_only_paper_gets_a_short_honest_summary(sample_library):
     paper = sample_library.paper(LISTING)
     ans = sample_library.summarize(LISTING)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..search.terms import is_references, term_sets
-from .signals import BACKGROUND, OWN, has_quantity, is_noise, names_paper, usable
+from .signals import BACKGROUND, DEPENDENT, OWN, has_quantity, is_noise, names_paper, usable
 
 if TYPE_CHECKING:
     from ..types import Paper, Passage
@@ -125,6 +125,14 @@ _HEADING = re.compile(
 _BACK_MATTER = re.compile(r"^(?:[\dA-H.]+\s+)?(?:references|bibliography|acknowledge?ments?)\b",
                           re.IGNORECASE)
 OPENING_CHUNKS = 2
+DEPENDENT_COST = 0.3
+TITLED = 0.6
+INTRODUCES = 0.3
+_BUILDS_DATA = re.compile(r"\bwe (?:build|develop|collect|construct|create|release|curate|"
+                          r"introduce|present|propose)\b[^.]{0,80}?\b(?:datasets?|benchmarks?|"
+                          r"corpus|corpora|data sets?)\b", re.IGNORECASE)
+_INTRODUCES = re.compile(r"\b(?:we (?:propose|introduce|present)|(?:this|our) (?:paper|work) "
+                         r"(?:proposes|introduces|presents))\b", re.IGNORECASE)
 
 
 def detect_heading(paragraph: str) -> str | None:
@@ -155,6 +163,8 @@ class Unit:
     background: bool = False  # "However, existing ...", or before the first own sentence
     quantity: bool = False
     noise: bool = False
+    dependent: bool = False  # leans on the sentence before ("To mitigate this, ...")
+    titled: float = 0.0  # share of the title's terms it holds: about what the paper is about
 
 
 @dataclass(slots=True)
@@ -259,8 +269,10 @@ def read_paper(shelf: Shelf, paper: Paper, offset: int = 0) -> PaperText:
 
 def _annotate(units: list[Unit], title: str) -> None:
     """Fill words, centrality, opening, own, background, quantity and noise."""
-    for u, words in zip(units, term_sets([u.text for u in units]), strict=True):
+    *sets, named = term_sets([u.text for u in units] + [title])
+    for u, words in zip(units, sets, strict=True):
         u.words = words
+        u.titled = len(words & named) / len(named) if named else 0.0
     bag: dict[str, int] = {}
     for u in units:
         for w in u.words:
@@ -273,6 +285,7 @@ def _annotate(units: list[Unit], title: str) -> None:
         u.own = bool(OWN.search(u.text)) or names_paper(title, u.text)
         u.quantity = has_quantity(u.text)
         u.noise = is_noise(u.text)
+        u.dependent = bool(DEPENDENT.match(u.text))
         u.background = bool(BACKGROUND.match(u.text)) and not u.own
         if first_own is None and u.own:
             first_own = i
@@ -295,7 +308,8 @@ def aspect_score(u: Unit, aspect: str) -> tuple[float, bool]:
     """How well ``u`` speaks to ``aspect``, and whether it carries real evidence for it (a cue
     phrase, a matching section, or for a custom aspect one of its words)."""
     key = aspect_key(aspect)
-    score = 0.5 * u.central - (1.0 if u.noise else 0.0) - (0.2 if len(u.words) < 8 else 0.0)
+    score = (0.5 * u.central - (1.0 if u.noise else 0.0) - (0.2 if len(u.words) < 8 else 0.0)
+             - DEPENDENT_COST * u.dependent)
     section = u.section or ""
     if key == "overview":  # what a short abstract is about, when the cues find little
         return (score + 0.3 * u.own + 0.2 * u.quantity + 0.2 * u.opening - 0.3 * u.background,
@@ -315,8 +329,13 @@ def aspect_score(u: Unit, aspect: str) -> tuple[float, bool]:
         evidence = (cue and (u.background or u.opening or in_section)
                     and not _CLAIMS_RESULT.search(u.text)
                     and not _CUES["limitations"].search(u.text))
-    elif key == "approach":
-        score += 0.4 * u.own - 0.3 * u.background
+    elif key == "approach":  # the paper's own method, told in the terms of its title; how
+        # it works, not that it is introduced (the TL;DR says that)
+        score += 0.4 * u.own - 0.3 * u.background + TITLED * u.titled
+        if _INTRODUCES.search(u.text):
+            score -= INTRODUCES
+        if _BUILDS_DATA.search(u.text):  # "we develop RealScholarQuery, a benchmark": data
+            score -= INTRODUCES
         evidence = u.own and (cue or in_section)
     elif key == "results":  # headline numbers are in the abstract; "outperforms" beats "better"
         strong = bool(_CLAIMS_RESULT.search(u.text) or _STRONG_RESULT.search(u.text))

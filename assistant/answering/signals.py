@@ -8,7 +8,7 @@ import re
 
 from ..search.terms import is_references
 
-__all__ = ["BACKGROUND", "MAX_WORDS", "MIN_WORDS", "OWN", "QUANTITY", "has_quantity",
+__all__ = ["BACKGROUND", "DEPENDENT", "MAX_WORDS", "MIN_WORDS", "OWN", "QUANTITY", "has_quantity",
            "is_noise", "names_paper", "usable"]
 
 # A quantity: 86.81%, 2.0-10.6x, 18GB, 21K, 0.611, 3x, 8 times, 1676.
@@ -21,6 +21,16 @@ OWN = re.compile(r"\b(?:we|our|this (?:paper|work|article|book|note))\b", re.IGN
 BACKGROUND = re.compile(
     r"(?:however|existing|the existing|recent(?:ly)?|prior|previous(?:ly)?|traditional(?:ly)?|"
     r"current|conventional(?:ly)?|despite|although)\b", re.IGNORECASE)
+
+# A sentence that leans on the one before: an anaphoric or additive opener.
+DEPENDENT = re.compile(
+    r"(?:(?:to|in order to)\s+(?:\w+\s+){1,2}(?:this|these|that|it|them)\b|"
+    r"(?:this|these|those|that|such|it|they|them|its|their)\b(?!\s+(?:paper|work|article|"
+    r"study|survey|book|note|thesis|chapter)\b)|"
+    r"(?:additionally|moreover|furthermore|also|besides|likewise|similarly|then|thus|hence|"
+    r"therefore|consequently|accordingly|otherwise|instead|here|there|finally|lastly|"
+    r"in addition|in this (?:case|way|setting)|in (?:both|either) cases?|for (?:this|that|"
+    r"these) reasons?|as a result|on the other hand)\b)", re.IGNORECASE)
 
 NOISE = re.compile(r"https?://|www\.|github\.com|@\w+\.\w+|\be-?mail\b|\bcorresponding "
                    r"author\b|\bequal contribution\b|\barXiv\b|\buniversity\b|\bdepartment "
