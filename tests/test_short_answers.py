@@ -240,3 +240,13 @@ def test_yes_no_is_no_when_the_paper_never_says_what_is_asked(sample_library):
     unsaid = sample_library.ask("Does ReaLHF redistribute LLM parameters across TPU pods?",
                                 papers=[pid])
     assert unsaid.short_answer == "No", unsaid.text
+
+
+def test_how_much_more_is_no_size_question():
+    """"How much must X exceed Y" asks a degree, which a number word can state."""
+    question = "By how much must the boson's mass exceed its temperature?"
+    text = ("The mass of the boson must be five orders of magnitude greater than its "
+            "temperature. The boson data were released in 2009 by the survey.")
+    r = _synthetic(question, [("Ultra Light Bosonic Dark Matter", text)])
+    short = read_short(ExtractiveEngine().answer(question, r))
+    assert short is not None and short.startswith("five orders"), short

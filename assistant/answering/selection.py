@@ -71,7 +71,7 @@ CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
 HEAD_FIT = 0.15  # the quantity counts what the question asks about ("corpus of 100 million")
 NOT_RATE = 0.15  # "how often / what share" answered by a quantity that is no rate or share
-_SIZE_Q = re.compile(r"^how\s+(?:big|large|small|long|much)\b", re.IGNORECASE)
+_SIZE_Q = re.compile(r"^how\s+(?:big|large|small|long)\b", re.IGNORECASE)
 _RATE_Q = re.compile(r"^how\s+(?:often|frequently)\b|^(?:what|which)\s+(?:\w+\s+)?(?:share|"
                      r"fraction|proportion|percentage|percent|rate)\b", re.IGNORECASE)
 
