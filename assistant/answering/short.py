@@ -324,6 +324,20 @@ _LIST_CUE = re.compile(r"(?:\bnamely|\bsuch as|\bincluding|\binclude|\bincludes|
                        r"\s+(?P<list>[^.;:]{3,200})")
 
 
+_MASS_NOUNS = frozenset(["data", "information", "evidence", "software", "hardware", "research",
+                         "work", "text", "supervision", "knowledge"])
+
+
+def _asks_one(question: str) -> bool:
+    """Does the question ask for one thing: a singular count noun ("Which dataset ...?")?"""
+    from ..search.question import asked_head
+
+    head = asked_head(question)
+    noun = head.noun.lower()
+    return (bool(noun) and head.count is None and not noun.endswith("s")
+            and noun not in _MASS_NOUNS)
+
+
 def list_span(question: str, text: str) -> str | None:
     """The names a which/what question asks for: a list after "namely / such as / including
     / :" that names things, else the noun phrases around the sentence's new names."""
@@ -336,6 +350,8 @@ def list_span(question: str, text: str) -> str | None:
     phrases = [p for p in name_phrases(text, question) if re.search(r"[A-Za-z]{2}", p)]
     if not phrases:
         return None
+    if _asks_one(question):  # "Which dataset ...?": the one it names first
+        return phrases[0] if phrases[0] in text else None
     start = text.find(phrases[0])
     end = text.find(phrases[min(2, len(phrases) - 1)], start)
     if start >= 0 and end >= 0:
