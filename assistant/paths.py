@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 APP_NAME = "paper-assistant"
 
@@ -36,3 +40,19 @@ def default_store() -> Path:
 def history_db(store: Path) -> Path:
     """The SQLite file holding chat history, beside the store."""
     return store / "history.sqlite3"
+
+
+def store_label(settings: Settings, store_dir: Path) -> str:
+    """The library as a person names it: its folder, or ``NAME on URL`` for a server store."""
+    if settings.store.url:
+        return f"{settings.store.name} on {settings.store.url}"
+    text = str(store_dir)
+    return text if store_dir.is_absolute() or text.startswith(("./", "../", "~")) else "./" + text
+
+
+def store_is_implicit(settings: Settings, store_dir: Path) -> bool:
+    """The library was chosen by default in the user data dir: not named (flag, environment,
+    config) and not ./store. Commands then say which library they use."""
+    if settings.store.url or settings.store.path:
+        return False
+    return store_dir.resolve() != Path("store").resolve()

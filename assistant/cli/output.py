@@ -31,28 +31,34 @@ def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine:
 
 def print_answer(answer: Answer, engine_description: str) -> None:
     """Header, Markdown answer, unsupported-sentence flags, numbered sources."""
-    from rich.console import Console
-    from rich.markdown import Markdown
+    from rich.console import Console, Group
+    from rich.table import Table
     from rich.text import Text
+
+    from ..display import plain_inline, tidy
+    from .tables import answer_body
 
     console = Console()
     console.print(Text(f"engine: {engine_description}", style="dim"))
-    console.print(Markdown(answer.text))
+    console.print(answer_body(answer, console.width))
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:
         console.print()
         for s in flagged:
             line = Text(f"{SUPPORT_MARK[s.support]} {s.support}: ", style="yellow")
-            line.append(s.text)
+            line.append(tidy(plain_inline(s.text)))
             console.print(line)
     if answer.citations:
         console.print()
         console.print(Text("Sources", style="bold"))
+        sources = Table.grid(padding=(0, 1))  # wrapped lines stay under their title
+        sources.add_column(no_wrap=True, style="cyan")
+        sources.add_column()
         for c in answer.citations:
             where = c.location()
-            line = Text(f"[{c.n}] ", style="cyan")
-            line.append(c.title, style="bold")
+            line = Text(tidy(c.title), style="bold")
             if where:
                 line.append(f" — {where}")
-            line.append(f"\n    “{c.quote}”", style="dim")
-            console.print(line)
+            quote = Text(f"“{tidy(' '.join(c.quote.split()))}”", style="dim")
+            sources.add_row(f"[{c.n}]", Group(line, quote))
+        console.print(sources)

@@ -5,8 +5,8 @@ Library is instant."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
