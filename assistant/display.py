@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "ComparisonLayout",
+    "authors_short",
     "comparison_layout",
     "key_clause",
     "plain_inline",
@@ -210,3 +211,16 @@ def ref_error_lines(error: Exception) -> list[str]:
     if advice and not message.startswith("no paper matches"):
         lines.append(f"({advice.group(1)})")
     return lines
+
+
+# -- papers ----------------------------------------------------------------------------------
+def authors_short(authors: list[str], n_authors: int | None) -> tuple[str, bool]:
+    """A paper's authors in a few characters: ``Wellawatte et al.``; when the source only
+    counts them (listing dumps), ``3 authors``. The flag says it is a count, not names."""
+    if authors:
+        first = " ".join(authors[0].split())
+        surname = first.split(",")[0] if "," in first else first.split()[-1]
+        return surname + (" et al." if len(authors) > 1 else ""), False
+    if n_authors:
+        return plural(n_authors, "author"), True
+    return "", False

@@ -419,7 +419,7 @@ async def test_empty_library_is_ingested_on_start(tmp_path):
     app = make_app(a, tmp_path, ingest_if_empty=str(folder))
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        assert len(app.papers) == 1 and "1 papers" in app.sub_title
+        assert len(app.papers) == 1 and "1 paper ·" in app.sub_title
     a.close()
 
 
@@ -474,7 +474,7 @@ async def test_history_resume_and_export(sample_library, tmp_path):
 
 async def test_keys_can_be_remapped_by_binding_id(sample_library, tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[ui.keys]\nlibrary = "f5"\nnew-chat = "ctrl+g"\nno-such = "f6"\n',
+    config.write_text('[ui.keys]\nlibrary = "f7"\nnew-chat = "ctrl+g"\nno-such = "f6"\n',
                       encoding="utf-8")
     a = Assistant(store=sample_library.store_dir, config=config)
     app = make_app(a, tmp_path)
@@ -483,11 +483,11 @@ async def test_keys_can_be_remapped_by_binding_id(sample_library, tmp_path):
         assert any("no-such" in n.message for n in app._notifications)
         await pilot.press("f3")
         assert isinstance(app.screen, ChatScreen)
-        await pilot.press("f5")
+        await pilot.press("f7")
         assert isinstance(app.screen, LibraryScreen)
         await pilot.press("escape")
         footer = screen_text(app).splitlines()[-1]
-        assert "^g New chat" in footer and "f5" in footer
+        assert "^g New chat" in footer and "f7" in footer
 
 
 async def test_commands_and_help(sample_library, tmp_path):

@@ -15,14 +15,14 @@ def where(a: Assistant) -> str:
     """The library a command uses, as the user would name it."""
     from ..paths import store_label
 
-    return store_label(a.settings, a.store_dir)
+    return store_label(a.store_dir, a.settings.store.url, a.settings.store.name)
 
 
 def implicit(a: Assistant) -> bool:
     """The library was picked by default from the user data dir (not named, not ./store)."""
     from ..paths import store_is_implicit
 
-    return store_is_implicit(a.settings, a.store_dir)
+    return store_is_implicit(a.store_dir, a.settings.store.path, a.settings.store.url)
 
 
 def missing(a: Assistant) -> bool:

@@ -12,7 +12,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..display import comparison_layout, plural, source_name, split_table, tidy
+from ..display import authors_short, comparison_layout, plural, source_name, split_table, tidy
 
 if TYPE_CHECKING:
     from ..types import Answer, Paper
@@ -22,12 +22,8 @@ AUTHORS_WIDTH = 18
 
 def authors_text(p: Paper) -> Text:
     """``Surname et al.``; for a listing entry that only counts them, ``3 authors`` (dim)."""
-    if p.authors:
-        first = " ".join(p.authors[0].split())
-        return Text(first + (" et al." if len(p.authors) > 1 else ""))
-    if p.n_authors:
-        return Text(plural(p.n_authors, "author"), style="dim")
-    return Text("")
+    text, counted = authors_short(p.authors, p.n_authors)
+    return Text(text, style="dim" if counted else "")
 
 
 def papers_table(papers: list[Paper], where: str, width: int) -> Table:
