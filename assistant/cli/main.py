@@ -228,10 +228,11 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
         state = "does not exist yet" if missing(a) else "has no papers yet"
         print(f"0 papers: the library at {where(a)} {state}; {ADD_PAPERS}.")
         return EXIT_OK
-    from .tables import papers_table
+    from .tables import papers_header, papers_table
 
+    print(papers_header(papers, where(a)), flush=True)  # one line: the terminal wraps a long path
     console = _console()
-    console.print(papers_table(papers, where(a), console.width))
+    console.print(papers_table(papers, console.width))
     return EXIT_OK
 
 

@@ -39,7 +39,7 @@ def print_answer(answer: Answer, engine_description: str) -> None:
     from .tables import answer_body
 
     console = Console()
-    console.print(Text(f"engine: {engine_description}", style="dim"))
+    console.print(Text(f"engine: {engine_description}", style="dim"), soft_wrap=True)
     console.print(answer_body(answer, console.width))
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:

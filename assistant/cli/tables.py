@@ -26,10 +26,14 @@ def authors_text(p: Paper) -> Text:
     return Text(text, style="dim" if counted else "")
 
 
-def papers_table(papers: list[Paper], where: str, width: int) -> Table:
+def papers_header(papers: list[Paper], where: str) -> str:
+    """The line above the paper list: how many, and which library."""
+    return f"{plural(len(papers), 'paper')} in {where}"
+
+
+def papers_table(papers: list[Paper], width: int) -> Table:
     """The library: title with its id and source below it, authors, year, chunks."""
-    table = Table(title=f"{plural(len(papers), 'paper')} in {where}", title_justify="left",
-                  box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, expand=False, pad_edge=False)
     table.add_column("title · id · source", ratio=1, overflow="fold")
     table.add_column("authors", max_width=AUTHORS_WIDTH if width < 120 else 32,
                      overflow="ellipsis", no_wrap=True)
