@@ -130,9 +130,9 @@ SEARCH_KEEP = 40
 
 def _best(query: str, texts: list[str], keep: int = SEARCH_KEEP) -> list[int]:
     """Indexes of the entries worth scoring for ``query``: those holding its letters in order,
-    the ``keep`` best by rapidfuzz. Textual's matcher over every entry (2 per paper) let the
-    hits settle 2.0 s after the last key of "summarize pasa" on the sample library, 0.65 s
-    with this filter (benchmarks/palette.py, same run, 2 loaded cores)."""
+    the ``keep`` best by rapidfuzz. With Textual's matcher over every entry (2 per paper) the
+    hits for "scope gen" settled 0.58 s after the last key on the sample library, with this
+    filter 0.16 s ("summarize pasa": 0.31 -> 0.15 s; benchmarks/palette.py, same run)."""
     letters = [c for c in query.casefold() if not c.isspace()]
 
     def in_order(text: str) -> bool:
