@@ -11,13 +11,14 @@ import os
 import re
 from dataclasses import dataclass
 
+from .types import counted
+
 __all__ = [
     "ComparisonLayout",
     "authors_short",
     "comparison_layout",
     "key_clause",
     "plain_inline",
-    "plural",
     "ref_error_lines",
     "source_name",
     "split_table",
@@ -78,11 +79,6 @@ def tidy(text: str) -> str:
 
 
 # -- words -----------------------------------------------------------------------------------
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 paper``, ``2 papers`` (``many``: an irregular plural)."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`)(?=\S)(.+?)(?<=\S)\1")
 
 
@@ -222,5 +218,5 @@ def authors_short(authors: list[str], n_authors: int | None) -> tuple[str, bool]
         surname = first.split(",")[0] if "," in first else first.split()[-1]
         return surname + (" et al." if len(authors) > 1 else ""), False
     if n_authors:
-        return plural(n_authors, "author"), True
+        return counted(n_authors, "author"), True
     return "", False

@@ -8,6 +8,11 @@ from typing import Literal
 Support = Literal["supported", "weak", "unsupported"]
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``, ``0 papers`` (the nouns the app counts take an ``s``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclass(slots=True)
 class Block:
     """A run of text from one place in a source: a PDF page, a Markdown section, an abstract."""

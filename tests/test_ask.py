@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from assistant import Answer, Assistant, LLMError
+from assistant.answering.markers import parse_markers
 from assistant.config import load_settings
 from tests.fake_openai_server import FakeOpenAIServer, answer, cut, error, hang
 
@@ -19,8 +20,6 @@ REALHF_Q = ("What range of speedups over baselines is reported for the RLHF trai
 
 def assert_citations_resolve(ans: Answer) -> None:
     """Every marker in the text is a citation, and every citation is a retrieved passage."""
-    from assistant.answering.markers import parse_markers
-
     retrieved = {p.chunk_id: p for p in ans.retrieved}
     numbers = {c.n for c in ans.citations}
     assert numbers == set(range(1, len(ans.citations) + 1))
@@ -175,4 +174,9 @@ def test_local_engine_answers_and_every_citation_resolves(sample_library):
     assert ans.engine == "local" and ans.text.strip()
     assert_citations_resolve(ans)
     assert len(ans.citations) <= 3  # it only saw three passages
-    assert all(s.support in ("supported", "weak", "unsupported") for s in ans.sentences)
+    numbers = {c.n for c in ans.citations}
+    for s in ans.sentences:  # the checker judged every claim the small model made
+        assert s.text in ans.text
+        assert set(parse_markers(s.text)) <= set(s.citations) <= numbers
+        if not s.citations:
+            assert s.support == "unsupported", s  # an uncited claim is never passed

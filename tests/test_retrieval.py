@@ -125,14 +125,9 @@ def test_abstains_on_an_off_topic_question(sample_library):
     assert on.papers[0][1].startswith("ColorGS")
 
 
-def test_scores_are_relevances_and_retrieval_is_fast(sample_library):
-    import time
-
+def test_scores_are_relevances(sample_library):
+    """(Retrieval latency is measured in benchmarks/ask.py, not asserted here.)"""
     r = _retriever(sample_library)
-    r.retrieve("warm up")
-    start = time.perf_counter()
     result = r.retrieve("How does FRL restrict what clients send to the server?")
-    elapsed = time.perf_counter() - start
     assert all(0.0 <= p.score <= 1.2 for p in result.passages)
     assert result.passages[0].paper_id == result.papers[0][0]
-    assert elapsed < 1.0  # ~20 ms warm on two cores; generous for loaded CI machines

@@ -131,11 +131,11 @@ def _contrast(papers: list[Paper], sides: list[dict[str, Unit | None]]) -> str:
     for key in CONTRAST_ASPECTS:
         quoted = [(short_name(p.title, 4), row[key]) for p, row in zip(papers, sides,
                                                                        strict=True)]
-        quoted = [(name, u) for name, u in quoted if u is not None]
-        if len(quoted) < 2:
+        stated = [(name, u) for name, u in quoted if u is not None]
+        if len(stated) < 2:
             continue
         quotes = [f"*{name}* says \u201c{clip(u.text, key, 24).rstrip('.')}\u201d [{u.n}]"
-                  for name, u in quoted]
+                  for name, u in stated]
         joined = "; ".join(quotes[:-1]) + ("; while " if len(quotes) > 2 else ", while ")
         sentences.append(f"On {key}, {joined}{quotes[-1]}.")
     return "### Contrast\n\n" + " ".join(sentences) if sentences else ""

@@ -12,6 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from ..types import counted
 from .store_info import ADD_PAPERS, header, implicit, missing, papers_or_hint, where, with_store
 
 if TYPE_CHECKING:
@@ -273,7 +274,8 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(with_store(a, report.to_json()))
     else:
-        print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+        print(f"reindexed: {counted(report.papers_total, 'paper')}, "
+              f"{counted(report.chunks_total, 'chunk')}")
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 

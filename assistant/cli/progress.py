@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING, Any
 
 from ..types import IngestReport
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 LINE_EVERY = 5.0  # seconds between progress lines when stderr is not a terminal
 
@@ -18,7 +22,7 @@ class IngestDisplay:
     def __init__(self, enabled: bool, live: bool = True) -> None:
         self.enabled = enabled
         self.live = live
-        self._progress = None
+        self._progress: Progress | None = None
         self._lines = enabled and not live
         self._files = 0
         self._total: int | None = None
@@ -60,7 +64,7 @@ class IngestDisplay:
             self._task = self._progress.add_task("files", total=None, extra="")
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
 

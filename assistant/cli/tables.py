@@ -12,7 +12,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..display import authors_short, comparison_layout, plural, source_name, split_table, tidy
+from ..display import authors_short, comparison_layout, source_name, split_table, tidy
+from ..types import counted
 
 if TYPE_CHECKING:
     from ..types import Answer, Paper
@@ -28,7 +29,7 @@ def authors_text(p: Paper) -> Text:
 
 def papers_header(papers: list[Paper], where: str) -> str:
     """The line above the paper list: how many, and which library."""
-    return f"{plural(len(papers), 'paper')} in {where}"
+    return f"{counted(len(papers), 'paper')} in {where}"
 
 
 def papers_table(papers: list[Paper], width: int) -> Table:

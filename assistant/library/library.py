@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..types import IngestReport, Paper, Passage
     from .chunking import Chunker
-    from .embedding import OnnxMiniLM, OpenAIEmbedder
+    from .embedding import Embedder
     from .ingestor import Progress
     from .store import Store
 
@@ -27,16 +27,21 @@ __all__ = ["Library"]
 class Library:
     """The papers in the store folder ``store_dir`` (or the server ``settings.store.url``)."""
 
-    def __init__(self, settings: Settings, store_dir: Path) -> None:
+    def __init__(self, settings: Settings, store_dir: Path, *,
+                 embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.store_dir = store_dir
+        self._embedder = embedder
 
     # -- components ------------------------------------------------------------------------------
-    @cached_property
-    def embedder(self) -> OnnxMiniLM | OpenAIEmbedder:
-        from .embedding import make_embedder
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model: the one handed in, else the configured one (made on first use)."""
+        if self._embedder is None:
+            from .embedding import make_embedder
 
-        return make_embedder(self.settings.embedding)
+            self._embedder = make_embedder(self.settings.embedding)
+        return self._embedder
 
     @cached_property
     def chunker(self) -> Chunker:

@@ -7,17 +7,18 @@ folder, so an interrupted reindex resumes from it instead of losing papers.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..types import Block, PaperDoc
+from .rows import chunk_index
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..types import IngestReport
+    from .chroma_client import Collections
     from .chunking import Chunker
     from .embedding import Embedder
     from .ingestor import Progress
@@ -42,28 +43,17 @@ class Library(Protocol):
                   ) -> IngestReport: ...
 
 
-def _dump(library: Library, backup: Path) -> None:
-    """Save every paper's metadata and chunk texts, with no signature check."""
-    from .chroma_client import client as open_client
-    from .chroma_client import collection_names
-
-    client = open_client(library.settings, library.store_dir)
-    want = collection_names(library.settings)
-    names = {getattr(c, "name", c) for c in client.list_collections()}
-    if want["papers"] not in names or want["chunks"] not in names:
+def write_backup(chroma: Collections, backup: Path) -> None:
+    """Save every paper's metadata and chunk texts (``chroma`` connected)."""
+    if not chroma.has("papers", "chunks"):
         backup.write_text("")
         return
-    papers = client.get_collection(want["papers"], embedding_function=None)
-    chunks = client.get_collection(want["chunks"], embedding_function=None)
     tmp = backup.with_suffix(".tmp")
     with open(tmp, "w") as out:
-        got = papers.get(where={"complete": True}, include=["metadatas"])
-        for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
-            rows = chunks.get(where={"paper_id": pid}, include=["documents", "metadatas"])
-            parts = sorted(
-                zip(rows["documents"], rows["metadatas"], strict=True),
-                key=lambda r: int(r[1].get("index", 0)),
-            )
+        for pid, meta in chroma.complete_papers().items():
+            rows = chroma.chunks.get(where={"paper_id": pid}, include=["documents", "metadatas"])
+            parts = sorted(zip(rows["documents"], rows["metadatas"], strict=True),
+                           key=lambda r: chunk_index(r[1]))
             blocks = [
                 {"text": d, "page": m.get("page") or None, "section": m.get("section") or None}
                 for d, m in parts
@@ -74,18 +64,22 @@ def _dump(library: Library, backup: Path) -> None:
 
 def rebuild(library: Library, progress: Progress | None = None) -> IngestReport:
     """Drop and rebuild every collection (the caller holds the write and data locks);
-    returns what the rebuild ingested."""
-    from .chroma_client import client as open_client
-    from .chroma_client import collection_names
+    returns what the rebuild ingested.
+
+    The backup is written whole before anything is dropped, so from then on it holds every
+    paper: a run that finds one (the last was interrupted) drops whatever that run left,
+    even collections it had not dropped yet, and rebuilds from the backup.
+    """
+    from .chroma_client import Collections, translated
 
     library.store_dir.mkdir(parents=True, exist_ok=True)
     backup = library.store_dir / BACKUP
-    if not backup.exists():
-        _dump(library, backup)
-        client = open_client(library.settings, library.store_dir)
-        for name in collection_names(library.settings).values():
-            with contextlib.suppress(Exception):  # already gone
-                client.delete_collection(name)
+    chroma = Collections(library.settings, library.store_dir, signature={})  # any settings
+    with translated(library.settings, chroma.where):
+        chroma.connect()
+        if not backup.exists():
+            write_backup(chroma, backup)
+        chroma.drop()
     records = [json.loads(line) for line in backup.read_text().splitlines() if line.strip()]
     sources = sorted(
         {s for r in records for s in json.loads(r["meta"].get("sources", "[]")) if Path(s).exists()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,11 @@ def stamp(meta: dict[str, Any]) -> str:
     return str(meta.get("stamp") or f"{meta.get('text_sha', '')}:{meta.get('chunks', '')}")
 
 
+def chunk_index(meta: Mapping[str, Any]) -> int:
+    """A stored chunk's position in its paper."""
+    return int(meta.get("index", 0))
+
+
 def chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
     """Chroma metadata for a chunk (no None values)."""
     return {
@@ -67,7 +73,7 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Pa
 def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
     """A Paper from its stored metadata (lists are stored as JSON strings)."""
 
-    def opt(key: str):
+    def opt(key: str) -> Any:
         value = m.get(key)
         return None if value in ("", None, -1) else value
 

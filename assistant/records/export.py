@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..answering.markers import rewrite_markers
+from ..types import counted
 
 if TYPE_CHECKING:
     from ..types import Answer, Citation, Paper
@@ -111,7 +112,8 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
     out = [f"# {heading}", ""]
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(exchanges[0].created)) \
         if exchanges else ""
-    out += [f"*{len(exchanges)} exchanges" + (f", from {when}" if when else "") + "*", ""]
+    out += [f"*{counted(len(exchanges), 'exchange')}" + (f", from {when}" if when else "") + "*",
+            ""]
     refs: dict[tuple[str, str], Citation] = {}
     for i, ex in enumerate(exchanges, 1):
         local: dict[int, int] = {}

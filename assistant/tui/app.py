@@ -23,11 +23,11 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from ..display import plural, ref_error_lines
+from ..display import ref_error_lines
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db, store_is_implicit, store_label
 from ..records.history import History
-from ..types import IngestReport, Paper
+from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
     AskIngestPath,
@@ -250,7 +250,7 @@ class PaperApp(App[int]):
         elif not info.loaded and not info.papers:
             size = "opening the library…"
         else:
-            size = f"{plural(info.papers, 'paper')} · {plural(info.chunks, 'chunk')}"
+            size = f"{counted(info.papers, 'paper')} · {counted(info.chunks, 'chunk')}"
         engine = f"{self.engine_label} (loading…)" if self.warming else self.engine_label
         self.sub_title = f"{engine} · {size}"
 
@@ -353,11 +353,11 @@ class PaperApp(App[int]):
 
     def _report_ingest(self, report: IngestReport) -> None:
         files = len(report.added) + len(report.updated) + len(report.unchanged)
-        done = (f"{plural(files, 'file')}: {len(report.added)} added, {len(report.updated)} "
+        done = (f"{counted(files, 'file')}: {len(report.added)} added, {len(report.updated)} "
                 f"updated, {len(report.unchanged)} unchanged; "
-                f"{plural(report.papers_added, 'paper')} and "
-                f"{plural(report.chunks_added, 'chunk')} added. "
-                f"Library: {plural(report.papers_total, 'paper')}.")
+                f"{counted(report.papers_added, 'paper')} and "
+                f"{counted(report.chunks_added, 'chunk')} added. "
+                f"Library: {counted(report.papers_total, 'paper')}.")
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
         for failure in report.failed[:5]:

@@ -12,8 +12,8 @@ import re
 from textual.content import Content
 
 from ..answering.markers import rewrite_markers
-from ..display import plain_inline, plural, source_name, tidy
-from ..types import Answer, Citation, Paper, Support
+from ..display import plain_inline, source_name, tidy
+from ..types import Answer, Citation, Paper, Support, counted
 
 SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
 SUPPORT_STYLE: dict[str, str] = {
@@ -110,7 +110,7 @@ def answer_meta(answer: Answer, engine_label: str) -> Content:
         return Content.assemble((engine_label, "dim"), (" · no answer in the library", "dim"))
     counts = support_counts(answer)
     parts: list[tuple[str, str] | str] = [(engine_label, "dim"),
-                                          (f" · {plural(len(answer.citations), 'source')}", "dim")]
+                                          (f" · {counted(len(answer.citations), 'source')}", "dim")]
     for kind in ("supported", "weak", "unsupported"):
         if counts[kind]:
             parts.append((" · ", "dim"))
@@ -170,7 +170,8 @@ def scope_text(papers: list[Paper], total: int) -> Content:
     names = "; ".join(short_title(p.title, 40) for p in papers[:3])
     more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""
     return Content.assemble(("Scope: ", "bold"),
-                            (f"{len(papers)} of {total} papers", "$accent"), " — ", names, more)
+                            (f"{len(papers)} of {counted(total, 'paper')}", "$accent"), " — ",
+                            names, more)
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -85,7 +85,8 @@ class LocalEngine(LLMEngine):
         for key, label in HEADINGS:
             if not draft.plan[key]:
                 continue
-            best = max(draft.plan[key], key=lambda u, key=key: aspect_score(u, key)[0])
+            scores = [aspect_score(u, key)[0] for u in draft.plan[key]]
+            best = draft.plan[key][scores.index(max(scores))]
             reply = self.reply(LOCAL_QUESTIONS[key].format(name=name),
                                text.passages[best.n - 1], text.passages,
                                sentences=1 if key == "tldr" else 2,

@@ -17,12 +17,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 
 from ...answering.engines.registry import engine_names
-from ...display import plural
 from ...errors import AssistantError, RefError
 from ...paths import export_folder
 from ...records.export import conversation_markdown
 from ...records.history import Exchange
-from ...types import Answer
+from ...types import Answer, counted
 from ..bindings import bindings_for
 from ..commands import COMMANDS, CommandError, Parsed, parse
 from ..messages import IngestPaths, Navigate, ScrollConversation, SwitchEngine
@@ -565,4 +564,4 @@ class ChatScreen(AppScreen):
             await asyncio.to_thread(path.write_text, text, encoding="utf-8")
         except OSError as exc:
             raise AssistantError(f"cannot write {path}: {exc.strerror or exc}") from None
-        self.notify(f"Exported {plural(len(exchanges), 'exchange')} to {path}", markup=False)
+        self.notify(f"Exported {counted(len(exchanges), 'exchange')} to {path}", markup=False)

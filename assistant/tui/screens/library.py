@@ -13,8 +13,8 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...display import authors_short, plural, tidy
-from ...types import Paper
+from ...display import authors_short, tidy
+from ...types import Paper, counted
 from ..bindings import bindings_for
 from ..messages import ClearScope, DeleteRow, RemovePaper, ToggleRow, ToggleScope
 from ..render import paper_source
@@ -63,7 +63,7 @@ def detail_text(paper: Paper, abstract: str | None) -> Content:
         facts.append(f"arXiv {paper.arxiv_id}")
     if paper.code_url:
         facts.append(f"code {paper.code_url}")
-    facts.append(f"{plural(paper.chunks, 'chunk')} · {paper.kind or 'paper'} · {paper.id}")
+    facts.append(f"{counted(paper.chunks, 'chunk')} · {paper.kind or 'paper'} · {paper.id}")
     lines.append(Content.styled(" · ".join(facts), dim))
     lines.append(Content(""))
     if abstract is None:
@@ -71,7 +71,7 @@ def detail_text(paper: Paper, abstract: str | None) -> Content:
     elif abstract:
         lines.append(Content(tidy(abstract)))
     lines.append(Content(""))
-    lines.append(Content.styled(plural(len(paper.sources), "source"), "bold"))
+    lines.append(Content.styled(counted(len(paper.sources), "source"), "bold"))
     lines += [Content.styled(f"  {path}", dim) for path in paper.sources[:6]]
     if len(paper.sources) > 6:
         lines.append(Content.styled(f"  … and {len(paper.sources) - 6} more", dim))
@@ -230,8 +230,8 @@ class LibraryScreen(AppScreen):
         if self.shown:
             table.move_cursor(row=min(selected, len(self.shown) - 1))
         total = len(papers)
-        count = (f"{len(self.shown)} of {plural(total, 'paper')}" if words
-                 else plural(total, "paper"))
+        count = (f"{len(self.shown)} of {counted(total, 'paper')}" if words
+                 else counted(total, "paper"))
         if not self.state.library.loaded and not total:
             count = "loading…"
         self.query_one("#library-count", Static).update(count)
@@ -308,7 +308,8 @@ class LibraryScreen(AppScreen):
             return
         message = Content.assemble(
             "Remove ", ("“" + " ".join(paper.title.split()) + "”", "bold"),
-            f" and its {paper.chunks} chunks from the library? The files are not touched.")
+            f" and its {counted(paper.chunks, 'chunk')} from the library? "
+            "The files are not touched.")
 
         def done(yes: bool | None) -> None:
             if yes:

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...display import plural
 from ...records.history import Session
+from ...types import counted
 from ..bindings import bindings_for
 from ..messages import DeleteRow, ResumeSession, SessionForgotten
 from ..state import AppState
@@ -72,7 +72,7 @@ class SessionsScreen(AppScreen):
             table.add_row(Text(when(s.updated)), Text(str(s.exchanges), justify="right"),
                           Text(s.title + mark, overflow="ellipsis", no_wrap=True),
                           key=str(s.id))
-        hint = (f"{plural(len(self.sessions), 'conversation')} in {history.path}. enter: resume · "
+        hint = (f"{counted(len(self.sessions), 'conversation')} in {history.path}. enter: resume · "
                 "delete: forget · escape: back" if self.sessions else
                 "No conversations yet: answers are kept here as you ask.")
         self.query_one("#sessions-hint", Static).update(Content.styled(hint, "dim"))
