@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import PAPERS, share_embeddings
+from tests.conftest import PAPERS, session_embedder
 from tests.test_bad_input import run_cli
 
 LISTING_HEAD = "Daily Papers\n\nbyAK and the research community\n\nDec 10\n\n"
@@ -37,7 +37,7 @@ def test_removed_paper_comes_back_from_a_file_that_holds_several(tmp_path):
     (folder / "listing.txt").write_text(listing(), encoding="utf-8")
     (folder / "solo.md").write_text("# Echidna Embeddings\n\nEchidna embeddings map spines "
                                     "to vectors for retrieval of spiky documents.\n")
-    a = share_embeddings(Assistant(store=tmp_path / "store"))
+    a = Assistant(store=tmp_path / "store", embedder=session_embedder())
     first = a.ingest([folder])
     assert first.papers_total == 4 and not first.failed
     chunks = first.chunks_total
@@ -83,7 +83,7 @@ def test_sample_listing_paper_removed_and_reingested(tmp_path):
     """The issue's case: a paper of the sample listings, removed, comes back on ingest."""
     from assistant import Assistant
 
-    a = share_embeddings(Assistant(store=tmp_path / "store"))
+    a = Assistant(store=tmp_path / "store", embedder=session_embedder())
     listing_file = sorted((PAPERS / "daily-papers").iterdir())[0]
     a.ingest([listing_file])
     total = len(a.papers())
