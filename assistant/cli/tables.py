@@ -23,8 +23,8 @@ AUTHORS_WIDTH = 18
 
 def authors_text(p: Paper) -> Text:
     """``Surname et al.``; for a listing entry that only counts them, ``3 authors`` (dim)."""
-    text, counted = authors_short(p.authors, p.n_authors)
-    return Text(text, style="dim" if counted else "")
+    text, is_count = authors_short(p.authors, p.n_authors)
+    return Text(text, style="dim" if is_count else "")
 
 
 def papers_header(papers: list[Paper], where: str) -> str:

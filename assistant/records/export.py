@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -141,7 +141,7 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
 SUPPORT_MARK = {"supported": "\u2713", "weak": "~", "unsupported": "\u2717"}
 
 
-def _support_lines(answer: Answer, render) -> list[str]:
+def _support_lines(answer: Answer, render: Callable[[list[int]], str | None]) -> list[str]:
     """The check of an answer, as the app shows it: counts per support mark, then each
     sentence not found supported with its mark (citation numbers renumbered by ``render``)."""
     if answer.abstained or not answer.sentences:

@@ -463,7 +463,8 @@ class PaperApp(App[int]):
 
     def action_command_palette(self) -> None:
         """The command palette (one that never runs a stale hit)."""
-        if self.use_command_palette and not Palette.is_open(self):
+        if self.use_command_palette and not any(isinstance(s, Palette)
+                                                for s in self.screen_stack):
             self.push_screen(Palette(id="--command-palette"))
 
     def action_ingest_prompt(self) -> None:

@@ -45,12 +45,12 @@ def detail_text(paper: Paper, abstract: str | None) -> Content:
     """The detail pane: title, authors, year and identifiers, sources, chunks, abstract."""
     dim = "dim"
     lines = [Content.styled(tidy(" ".join(paper.title.split())), "bold")]
-    names, counted = authors_short(paper.authors, paper.n_authors)
+    names, is_count = authors_short(paper.authors, paper.n_authors)
     if paper.authors:
         shown = ", ".join(" ".join(a.split()) for a in paper.authors[:8])
         more = f" and {len(paper.authors) - 8} more" if len(paper.authors) > 8 else ""
         lines.append(Content(shown + more))
-    elif counted:
+    elif is_count:
         lines.append(Content.styled(f"{names} (the source gives no names)", dim))
     facts = []
     if paper.year:
@@ -215,12 +215,12 @@ class LibraryScreen(AppScreen):
             table.add_column(labels[key], key=key, width=w)
         scope = set(self.state.scope)
         for p in self.shown:
-            names, counted = authors_short(p.authors, p.n_authors)
+            names, is_count = authors_short(p.authors, p.n_authors)
             cells = {
                 "mark": Text(IN_SCOPE if p.id in scope else "", style="bold"),
                 "title": Text(tidy(" ".join(p.title.split())), overflow="ellipsis",
                               no_wrap=True),
-                "authors": Text(names, style="dim" if counted else "", overflow="ellipsis",
+                "authors": Text(names, style="dim" if is_count else "", overflow="ellipsis",
                                 no_wrap=True),
                 "year": Text(str(p.year or "")),
                 "source": Text(paper_source(p), overflow="ellipsis", no_wrap=True),
