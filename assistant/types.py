@@ -178,6 +178,12 @@ class Answer:
     retrieved: list[Passage]
     engine: str
     table: list[dict] | None = None
+    complete: bool = True
+    """False when the model's reply was cut (length limit, full context, a repetition loop);
+    the text then ends with a note saying so."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know about how the answer was made (also in the text), e.g.
+    that a model's table could not be read and the extractive one is shown."""
 
     def to_json(self) -> dict:
         seen: dict[str, Passage] = {}
@@ -188,6 +194,8 @@ class Answer:
             "answer": self.text,
             "engine": self.engine,
             "abstained": self.abstained,
+            "complete": self.complete,
+            "notes": list(self.notes),
             "citations": [c.to_json() for c in self.citations],
             "sentences": [s.to_json() for s in self.sentences],
             "retrieved": [
@@ -207,6 +215,14 @@ class FileFailure:
 
 
 @dataclass(slots=True)
+class Skipped:
+    """A file or folder a folder walk passed over on purpose (hidden, or the store itself)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
 class IngestReport:
     """What an ingest did, per file."""
 
@@ -215,6 +231,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     papers_added: int = 0
     chunks_added: int = 0
     papers_total: int = 0
@@ -231,6 +248,7 @@ class IngestReport:
             "updated": self.updated,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "warnings": self.warnings,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "papers_added": self.papers_added,
             "chunks_added": self.chunks_added,
             "papers_total": self.papers_total,

@@ -40,6 +40,7 @@ __all__ = [
     "fake_openai_server",
     "fake_vector",
     "hang",
+    "truncated",
 ]
 
 EMBEDDING_DIM = 64
@@ -57,6 +58,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering (a hang when > client timeout)
     cut_after: int | None = None  # stream: stop after this many pieces, no finish_reason/[DONE]
     clean_eof: bool = False  # when cut: end the body properly instead of dropping the socket
+    finish_reason: str = "stop"  # "length": the model hit max_tokens or the context was full
     piece_delay: float = 0.0  # stream: seconds between pieces (a model generating tokens)
 
     def stream_pieces(self) -> list[str]:
@@ -86,6 +88,11 @@ def error(status: int, message: str = "", retry_after: float | None = None) -> R
     """An HTTP error with an OpenAI-style error body."""
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
     return Reply(status=status, message=message or f"fake error {status}", headers=headers)
+
+
+def truncated(text: str, pieces: list[str] | None = None) -> Reply:
+    """An answer the server ended with finish_reason "length" (token limit, full context)."""
+    return Reply(text=text, pieces=pieces, finish_reason="length")
 
 
 def hang(seconds: float = 30.0) -> Reply:
@@ -174,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.close_connection = True
             return
-        self._send_json(200, _completion(reply.text, body))
+        self._send_json(200, _completion(reply.text, body, reply.finish_reason))
 
     def _send_stream(self, reply: Reply, body: Any) -> None:
         self.send_response(200)
@@ -192,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
             if i and reply.piece_delay and self.server.fake.stopping.wait(reply.piece_delay):
                 return
             self._event(_chunk_payload(body, delta, None))
-        self._event(_chunk_payload(body, {}, "stop"))
+        self._event(_chunk_payload(body, {}, reply.finish_reason))
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
@@ -208,7 +215,7 @@ def _model(body: Any) -> str:
     return str(body.get("model", "fake-model")) if isinstance(body, dict) else "fake-model"
 
 
-def _completion(text: str, body: Any) -> dict[str, Any]:
+def _completion(text: str, body: Any, finish_reason: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -218,7 +225,7 @@ def _completion(text: str, body: Any) -> dict[str, Any]:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},

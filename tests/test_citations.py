@@ -254,7 +254,9 @@ def test_paraphrases_supported_and_wrong_citations_unsupported(embed):
     own = [(claim, i) for i, (_, claim) in enumerate(HELD_OUT, 1)]
     marks = _marks(own, passages, embed)
     assert "unsupported" not in marks
-    assert marks.count("supported") >= len(marks) - 1, marks
+    # a model's sentences are also checked for names, numbers and relations against the best
+    # cited sentence (support.py): free rewordings may be left doubtful, never false
+    assert marks.count("supported") >= len(marks) - 3, marks
     shifted = [(claim, i % len(HELD_OUT) + 1) for claim, i in own]  # cited to another abstract
     assert _marks(shifted, passages, embed) == ["unsupported"] * len(HELD_OUT)
 
@@ -273,8 +275,8 @@ def test_verbatim_unrelated_and_numbers(embed):
         "supported",
         "unsupported",
         "supported",
-        "weak",
-        "weak",
+        "unsupported",  # numbers found nowhere in the passage (support.py)
+        "unsupported",
     ]
 
 

@@ -157,7 +157,7 @@ def test_weak_lines_have_no_markdown_and_latex_is_tidied(capsys):
         abstained=False, retrieved=[], engine="extractive")
     print_answer(answer, "extractive")
     out = capsys.readouterr().out
-    assert "~ weak: Patch Models — images of 64×64 pixels" in out
+    assert "? doubtful (partly supported): Patch Models — images of 64×64 pixels" in out
     assert "**" not in out and "{times}" not in out and "D=2048/128" in out
 
 

@@ -1,8 +1,10 @@
-"""An interrupted reindex resumes from ``reindex-backup.jsonl`` and loses no paper, including
-one whose source file is gone (its text then lives only in the store and the backup)."""
+"""An interrupted reindex is completed by the next one and loses no paper, including one whose
+source file is gone (its text then lives only in the store); so is one an earlier version left
+with its ``reindex-backup.jsonl``."""
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
@@ -12,7 +14,8 @@ import time
 from assistant import Assistant
 from assistant.config import load_settings
 from assistant.library.chroma_client import Collections
-from assistant.library.reindex import BACKUP, write_backup
+from assistant.library.reindex import LEGACY_BACKUP, STATE
+from assistant.library.rows import chunk_index
 from tests.conftest import session_embedder
 from tests.storecheck import assert_complete, driver_env, paper_files
 
@@ -45,7 +48,7 @@ def reopen(tmp_path, **chunking) -> Assistant:
 
 
 def assert_rebuilt(a: Assistant, ids: set[str]) -> None:
-    assert not (a.store_dir / BACKUP).exists()
+    assert not (a.store_dir / STATE).exists() and not (a.store_dir / LEGACY_BACKUP).exists()
     assert {p.id for p in a.papers()} == ids
     assert a.library.store.signature["chunk_overlap"] == NEW_CHUNKING["overlap"]
     assert_complete(a, len(ids))
@@ -57,7 +60,7 @@ def test_sigkill_mid_reindex_then_reindex_again_loses_no_paper(tmp_path):
     _, ids = library(tmp_path)
     config = tmp_path / "new.toml"
     config.write_text(f"[chunking]\noverlap = {NEW_CHUNKING['overlap']}\n")
-    backup = tmp_path / "store" / BACKUP
+    backup = tmp_path / "store" / STATE
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant", "--store", str(tmp_path / "store"), "--config",
          str(config), "reindex"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -65,7 +68,7 @@ def test_sigkill_mid_reindex_then_reindex_again_loses_no_paper(tmp_path):
     deadline = time.monotonic() + 120
     while not backup.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
-    time.sleep(random.uniform(0.0, 0.5))  # anywhere in dropping and re-adding
+    time.sleep(random.uniform(0.0, 0.5))  # anywhere in building the new collections
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "reindex ended before it could be killed"
@@ -76,13 +79,20 @@ def test_sigkill_mid_reindex_then_reindex_again_loses_no_paper(tmp_path):
     assert_rebuilt(reopen(tmp_path, **NEW_CHUNKING), ids)
 
 
-def test_backup_written_but_old_collections_not_dropped_yet(tmp_path):
-    """Killed between writing the backup and dropping the collections: the store still has
-    the old settings, and the next reindex must rebuild it rather than refuse it."""
+def test_backup_of_an_earlier_version_with_old_collections_not_dropped_yet(tmp_path):
+    """An earlier version killed between writing its backup and dropping the collections: the
+    store still has the old settings, and the next reindex rebuilds it from the backup."""
     a, ids = library(tmp_path, **NEW_CHUNKING)
     chroma = Collections(a.settings, a.store_dir, signature={})
     chroma.connect()
-    write_backup(chroma, a.store_dir / BACKUP)
+    with open(a.store_dir / LEGACY_BACKUP, "w") as out:  # that version's format
+        for pid, meta in chroma.complete_papers().items():
+            rows = chroma.chunks.get(where={"paper_id": pid}, include=["documents", "metadatas"])
+            parts = sorted(zip(rows["documents"], rows["metadatas"], strict=True),
+                           key=lambda r: chunk_index(r[1]))
+            blocks = [{"text": d, "page": m.get("page") or None,
+                       "section": m.get("section") or None} for d, m in parts]
+            out.write(json.dumps({"id": pid, "meta": meta, "blocks": blocks}) + "\n")
     (a.store_dir / "reindex-backup.tmp").write_text('{"half": ')  # a dump cut short before
     report = a.reindex()
     assert report.papers_total == len(ids)

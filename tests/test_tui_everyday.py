@@ -208,7 +208,7 @@ async def test_weak_lines_plain_latex_tidied_plurals(sample_library, tmp_path):
         app.chat.show_sources(view)
         await pilot.pause(0.2)
         shown = widget_text(app, view)
-        assert "~ weak: Patch Models use 64×64 patches" in shown
+        assert "? doubtful: Patch Models use 64×64 patches" in shown
         assert "**" not in shown and "{times}" not in shown and "D=2048/128" in shown
         assert "1 source ·" in shown
         assert "64×64" in widget_text(app, app.chat.sources)

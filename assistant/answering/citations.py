@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..types import Answer, Citation, Passage, Sentence, Support
 from .markers import MARKER, marker_numbers, parse_markers, render_group, strip_markers
 from .sentences import is_label, split_sentences, units, wordset
+from .support import recheck
 
 if TYPE_CHECKING:
     import numpy as np
@@ -327,6 +328,8 @@ def build_answer(
     judged = [c for c in claims if c.cites]
     evidence, quote_scores = _evidence(judged, sources, embed, [p.text for p in cited])
     marks = {id(c): _judge(e) for c, e in zip(judged, evidence, strict=True)}
+    if embed is not None:  # a model's sentences: names, numbers, relations must hold too
+        marks = recheck(judged, marks, evidence, sources, cited)
     citations = [
         Citation(
             n=n,

@@ -84,14 +84,17 @@ class Reader:
         return self.engine("extractive") if retrieval.abstain else engine
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
-        from .citations import build_answer
+        from .checking import check_reply
+        from .engines.extractive import ABSTAIN_TEXT
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
-        answer = build_answer(raw, passages, engine=engine.name,
-                              embed=None if writer.verbatim else self.embed,
-                              abstained=retrieval.abstain)
+        # The extractive engine also abstains when no passage holds a usable sentence.
+        abstained = retrieval.abstain or raw.lstrip().startswith(ABSTAIN_TEXT)
+        answer = check_reply(raw, passages, engine=engine.name,
+                             embed=None if writer.verbatim else self.embed,
+                             abstained=abstained, model=not writer.verbatim)
         answer.retrieved = list(retrieval.passages)
         return answer
 

@@ -7,6 +7,7 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..textsafe import safe_line
 from ..types import IngestReport
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ class IngestDisplay:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[extra]}"),
+                TextColumn("{task.fields[extra]}", markup=False),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
@@ -78,7 +79,8 @@ class IngestDisplay:
         self._files += 1
         if self._progress is not None:
             self._progress.update(
-                self._task, advance=1, extra=f"{self._chunks} chunks · {os.path.basename(path)}"
+                self._task, advance=1,
+                extra=f"{self._chunks} chunks · {safe_line(os.path.basename(path))}",
             )
         self._line(last=self._files == self._total)
 
@@ -102,6 +104,7 @@ def print_report(report: IngestReport, where: str = "") -> None:
         ("files updated", len(report.updated)),
         ("files unchanged", len(report.unchanged)),
         ("files failed", len(report.failed)),
+        ("files skipped (hidden, or the store)", len(report.skipped)),
         ("papers added", report.papers_added),
         ("chunks added", report.chunks_added),
         ("papers in library", report.papers_total),

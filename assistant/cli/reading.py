@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AssistantError
+from ..textsafe import json_text, safe_line, safe_text
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -82,9 +82,9 @@ def write_exports(a: Assistant, answer: Answer, args: argparse.Namespace, headin
     if bib:
         cited = cited_papers(answer, papers)
         _write(bib, to_bibtex(cited))
-        print(f"wrote {len(cited)} BibTeX entries to {bib}", file=sys.stderr)
+        print(f"wrote {len(cited)} BibTeX entries to {safe_line(bib)}", file=sys.stderr)
     if out:
-        print(f"wrote {out}", file=sys.stderr)
+        print(f"wrote {safe_line(out)}", file=sys.stderr)
 
 
 def _write(path: str, text: str) -> None:
@@ -95,7 +95,7 @@ def _write(path: str, text: str) -> None:
 
 
 def _print_json(doc: object) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
 
 
 def _topic_note(a: Assistant, ref: str) -> None:
@@ -108,7 +108,7 @@ def _topic_note(a: Assistant, ref: str) -> None:
         key = " ".join(ref.casefold().split())
         starts = sum(" ".join(p.title.casefold().split()).startswith(key) for p in a.papers())
         if starts <= 1:  # else summarize refuses the ambiguous REF (an error, no note)
-            print(f"note: '{ref}' names no single paper; summarizing it as a topic "
+            print(f"note: '{safe_line(ref)}' names no single paper; summarizing it as a topic "
                   "(give an id or a full title for one paper)", file=sys.stderr, flush=True)
 
 
@@ -151,12 +151,12 @@ def cmd_compare(a: Assistant, args: argparse.Namespace) -> int:
     if fmt == "json":
         _print_json(with_store(a, answer.to_json()))
     elif fmt == "csv":
-        sys.stdout.write(table_csv(answer))
+        sys.stdout.write(safe_text(table_csv(answer)))
     elif fmt == "md":
         from ..records.export import to_markdown
 
         papers = {p.id: p for p in a.papers()}
-        sys.stdout.write(to_markdown(answer, heading="Comparison", papers=papers))
+        sys.stdout.write(safe_text(to_markdown(answer, heading="Comparison", papers=papers)))
     else:
         from .output import print_answer
 

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..display import authors_short, comparison_layout, source_name, split_table, tidy
+from ..textsafe import safe_line, safe_text
 from ..types import counted
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ AUTHORS_WIDTH = 18
 def authors_text(p: Paper) -> Text:
     """``Surname et al.``; for a listing entry that only counts them, ``3 authors`` (dim)."""
     text, is_count = authors_short(p.authors, p.n_authors)
-    return Text(text, style="dim" if is_count else "")
+    return Text(safe_line(text), style="dim" if is_count else "")
 
 
 def papers_header(papers: list[Paper], where: str) -> str:
@@ -41,9 +42,10 @@ def papers_table(papers: list[Paper], width: int) -> Table:
     table.add_column("year", width=4)
     table.add_column("chunks", justify="right", width=6)
     for p in papers:
-        title = Text(tidy(" ".join(p.title.split())), style="bold")
+        title = Text(safe_line(tidy(p.title)), style="bold")
         more = f" (+{len(p.sources) - 1})" if len(p.sources) > 1 else ""
-        title.append(f"\n{p.id} · {source_name(p.source)}{more}", style="dim")
+        title.append(f"\n{safe_line(p.id)} · {safe_line(source_name(p.source))}{more}",
+                     style="dim")
         table.add_row(title, authors_text(p), str(p.year or ""), str(p.chunks))
     return table
 
@@ -55,7 +57,7 @@ def comparison(rows: list[dict], width: int) -> RenderableType:
 
     def cell(aspect: str, i: int) -> Text:
         text, marks = layout.cells[aspect][i]
-        out = Text(text, style="dim italic" if not marks else "")
+        out = Text(safe_line(text), style="dim italic" if not marks else "")
         if marks:
             out.append(" " + "".join(f"[{n}]" for n in marks), style="cyan")
         return out
@@ -64,14 +66,14 @@ def comparison(rows: list[dict], width: int) -> RenderableType:
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_lines=True)
         table.add_column("", style="bold", no_wrap=True, max_width=16)
         for name in layout.names:
-            table.add_column(Text(name, style="bold"), ratio=1, overflow="fold")
+            table.add_column(Text(safe_line(name), style="bold"), ratio=1, overflow="fold")
         for aspect in layout.aspects:
             table.add_row(Text(aspect[:1].upper() + aspect[1:]),
                           *[cell(aspect, i) for i in range(len(layout.names))])
         return table
     cards: list[RenderableType] = []
     for i, title in enumerate(layout.titles):
-        cards.append(Text(tidy(" ".join(title.split())), style="bold"))
+        cards.append(Text(safe_line(tidy(title)), style="bold"))
         for aspect in layout.aspects:
             line = Text(f"{aspect[:1].upper() + aspect[1:]}: ", style="italic")
             line.append_text(cell(aspect, i))
@@ -85,8 +87,13 @@ def answer_body(answer: Answer, width: int) -> RenderableType:
     ``width`` columns."""
     from rich.markdown import Markdown
 
+    from ..answering.literal import literal_markdown
+
+    def markdown(text: str) -> Markdown:  # literal HTML-like text, no terminal hyperlinks
+        return Markdown(literal_markdown(safe_text(text)), hyperlinks=False)
+
     if not answer.table:
-        return Markdown(tidy(answer.text))
+        return markdown(tidy(answer.text))
     before, after = split_table(tidy(answer.text))
-    parts: list[RenderableType] = [Markdown(before), comparison(answer.table, width)]
-    return Group(*parts, *([Markdown(after)] if after else []))
+    parts: list[RenderableType] = [markdown(before), comparison(answer.table, width)]
+    return Group(*parts, *([markdown(after)] if after else []))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -37,9 +38,41 @@ def lock_folder(settings: Settings, folder: Path) -> Path:
 
 
 def reason(exc: BaseException) -> str:
-    """The first line of an exception's message, at most 200 characters."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The first line of an exception's message, at most 200 characters (a time-out names the
+    setting that bounds it)."""
+    kind = type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else kind
+    if kind == "ConnectTimeout":
+        return "no connection within store.connect_timeout"
+    if kind in ("ReadTimeout", "WriteTimeout", "PoolTimeout"):
+        return "no answer within store.read_timeout"
+    if text == "timed out":  # chromadb re-raises some time-outs as ValueError("timed out")
+        return "timed out (store.connect_timeout / store.read_timeout)"
     return text[:200]
+
+
+# chromadb's HTTP client makes its httpx session with timeout=None (a server that accepts and
+# never answers hangs every call, even the ones made while the client is built), and has no
+# setting for it; so its constructor is wrapped once to give each new session the time limits
+# of the store being opened (measured: `papers` against such a server hung 300 s and more).
+_timeouts_lock = threading.Lock()
+_next_timeout: Any = None
+
+
+def _install_timeouts() -> None:
+    from chromadb.api.fastapi import FastAPI
+
+    if getattr(FastAPI, "_assistant_timeouts", False):
+        return
+    original = FastAPI.__init__
+
+    def __init__(self: Any, system: Any) -> None:
+        original(self, system)
+        if _next_timeout is not None:
+            self._session.timeout = _next_timeout
+
+    FastAPI.__init__ = __init__  # type: ignore[method-assign]
+    FastAPI._assistant_timeouts = True  # type: ignore[attr-defined]
 
 
 def client(settings: Settings, folder: Path, fresh: bool = False) -> ClientAPI:
@@ -73,13 +106,23 @@ def client(settings: Settings, folder: Path, fresh: bool = False) -> ClientAPI:
         # Chroma's own token provider: "Authorization: Bearer <token>".
         options["chroma_client_auth_provider"] = "chromadb.auth.token_authn.TokenAuthClientProvider"
         options["chroma_client_auth_credentials"] = token
+    import httpx
+
+    global _next_timeout
+    limits = settings.store
     try:
-        return chromadb.HttpClient(
-            host=parsed.hostname or "127.0.0.1",
-            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-            ssl=parsed.scheme == "https",
-            settings=ChromaSettings(**options),
-        )
+        with _timeouts_lock:
+            _install_timeouts()
+            _next_timeout = httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout)
+            try:
+                return chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=ChromaSettings(**options),
+                )
+            finally:
+                _next_timeout = None
     except Exception as exc:  # chromadb raises plain ValueError when it cannot connect
         raise server_error(settings, exc, "cannot reach the Chroma server at {url}") from None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import IngestError
 from ..ingest import iter_sources, paper_id, read_file
-from ..types import Chunk, FileFailure, IngestReport, PaperDoc
+from ..types import Chunk, FileFailure, IngestReport, PaperDoc, Skipped
 
 if TYPE_CHECKING:
     from .chunking import Chunker
@@ -66,12 +67,12 @@ class _Planned:
     replace: bool
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def file_sha256(path: Path, max_bytes: int = 1 << 62, stop: threading.Event | None = None
+                ) -> str:
+    """Content hash of a regular file (checked before it is read; bounded; stoppable)."""
+    from ..ingest.fsutil import hash_file
+
+    return hash_file(path, max_bytes, stop)
 
 
 def text_sha(doc: PaperDoc) -> str:
@@ -108,11 +109,15 @@ class Ingestor:
         self.chunker = chunker
         self.max_bytes = max_bytes
         self._began = False
+        self._stop = threading.Event()  # set when the run stops early: the reader stops too
 
     def run(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         progress = progress or _Silent()
+        self._stop = threading.Event()
         report = IngestReport()
-        sources = list(iter_sources(paths))
+        found = list(iter_sources(paths, skip=[self.store.folder, self.store.sharing.lock_dir]))
+        report.skipped = [s for s in found if isinstance(s, Skipped)]
+        sources = [s for s in found if not isinstance(s, Skipped)]
         progress.start(len(sources))
         records = self.store.file_records([str(s.resolve()) for s in sources
                                            if isinstance(s, Path)])
@@ -132,12 +137,16 @@ class Ingestor:
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
             ahead: deque[Future[_Loaded]] = deque()
             queue = iter(sources)
-            for src in queue:
-                ahead.append(pool.submit(self._load, src, records))
-                if len(ahead) > READ_AHEAD:
+            try:
+                for src in queue:
+                    ahead.append(pool.submit(self._load, src, records))
+                    if len(ahead) > READ_AHEAD:
+                        yield ahead.popleft().result()
+                while ahead:
                     yield ahead.popleft().result()
-            while ahead:
-                yield ahead.popleft().result()
+            finally:  # stopped early (Ctrl+C, an error): do not wait for files not needed
+                self._stop.set()
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _load(self, src: Path | FileFailure, records: dict[str, FileRecord], force: bool = False
               ) -> _Loaded:
@@ -145,12 +154,7 @@ class Ingestor:
             return _Loaded(Path(src.path), src.path, failure=src)
         item = _Loaded(src, str(src.resolve()))
         try:
-            size = src.stat().st_size
-            if size > self.max_bytes:
-                limit = self.max_bytes / 1e6
-                reason = f"file too large ({size / 1e6:.1f} MB > limit {limit:g} MB)"
-                raise IngestError(str(src), reason)
-            item.digest = file_sha256(src)
+            item.digest = file_sha256(src, self.max_bytes, self._stop)
             record = records.get(item.path)
             if record and record.sha256 == item.digest and not force:
                 return item  # probably unchanged: the main thread decides

@@ -33,6 +33,13 @@ class Library:
         self.store_dir = store_dir
         self._embedder = embedder
 
+    def _check_folder(self) -> None:
+        """The store path must be a folder (or not exist yet): one clear line otherwise."""
+        from ..errors import StoreError
+
+        if self.store_dir.exists() and not self.store_dir.is_dir():
+            raise StoreError(f"the store path {self.store_dir} is not a folder")
+
     # -- components ------------------------------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
@@ -52,9 +59,19 @@ class Library:
 
     @cached_property
     def store(self) -> Store:
+        from .reindex import finish_interrupted_swap
         from .store import Store
 
+        self._check_folder()
+        finish_interrupted_swap(self.settings, self.store_dir)
         return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
+
+    def pending_reindex(self) -> str | None:
+        """A notice when a reindex of this library is under way or was interrupted."""
+        from .reindex import pending
+
+        self._check_folder()
+        return pending(self.settings, self.store_dir)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -62,6 +79,7 @@ class Library:
         from .locking import store_lock
         from .store import lock_folder
 
+        self._check_folder()
         with store_lock(lock_folder(self.settings, self.store_dir)):
             yield
 
@@ -121,13 +139,11 @@ class Library:
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
-        """Rebuild the library with the current embedding and chunk settings."""
-        from .locking import data_lock
+        """Rebuild the library with the current embedding and chunk settings (beside the old
+        one, which readers keep seeing until the new one is verified and swapped in)."""
         from .reindex import rebuild
-        from .store import lock_folder
 
-        # Readers wait for the whole rebuild: it drops and recreates the collections.
-        with self.write_lock(), data_lock(lock_folder(self.settings, self.store_dir)).exclusive():
+        with self.write_lock():
             self.__dict__.pop("store", None)
             try:
                 return rebuild(self, progress)

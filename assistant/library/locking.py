@@ -38,7 +38,9 @@ DEFAULT_WAIT = 600.0
 
 
 def _print_notice(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from ..textsafe import safe_line
+
+    print(safe_line(message), file=sys.stderr, flush=True)
 
 
 notice: Callable[[str], None] = _print_notice

@@ -181,7 +181,7 @@ class Sharing:
             return None  # other machines do not touch our file: ask the server
         try:
             return (self.lock_dir / ".revision").read_text() or None
-        except OSError:
+        except (OSError, ValueError):  # missing or damaged: only a hint, so ask Chroma
             return None
 
     def _touch_marker(self) -> None:

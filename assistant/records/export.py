@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..answering.literal import literal_markdown
 from ..answering.markers import rewrite_markers
 from ..types import counted
 
@@ -71,11 +72,11 @@ def to_markdown(answer: Answer, *, heading: str | None = None,
     check did not find supported, and the numbered references."""
     papers = papers or {}
     parts = [f"# {' '.join(heading.split())}"] if heading else []
-    parts.append(answer.text.strip())
+    parts.append(literal_markdown(answer.text.strip()))  # tags in it show as text
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:
         parts.append("## Check\n\n" + "\n".join(
-            f"- {s.support}: {' '.join(s.text.split())}" for s in flagged))
+            f"- {s.support}: {literal_markdown(' '.join(s.text.split()))}" for s in flagged))
     if answer.citations:
         parts.append("## References\n\n" + "\n".join(
             reference_line(c, papers.get(c.paper_id)) for c in answer.citations))
@@ -128,7 +129,8 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
             return "[" + ", ".join(str(n) for n in mapped) + "]" if mapped else None
 
         out += [f"## {i}. {' '.join(ex.question.split())}", ""]
-        out += [f"*{ex.answer.engine}*", "", rewrite_markers(ex.answer.text.strip(), render), ""]
+        body = literal_markdown(ex.answer.text.strip())  # tags in it show as text
+        out += [f"*{ex.answer.engine}*", "", rewrite_markers(body, render), ""]
         if ex.answer.table and "|" not in ex.answer.text:
             out += [table_markdown(ex.answer.table), ""]
         out += _support_lines(ex.answer, render)
@@ -138,7 +140,8 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
     return "\n".join(out).rstrip() + "\n"
 
 
-SUPPORT_MARK = {"supported": "\u2713", "weak": "~", "unsupported": "\u2717"}
+SUPPORT_MARK = {"supported": "\u2713", "weak": "?", "unsupported": "\u2717"}
+SUPPORT_LABEL = {"supported": "supported", "weak": "doubtful", "unsupported": "unsupported"}
 
 
 def _support_lines(answer: Answer, render: Callable[[list[int]], str | None]) -> list[str]:
@@ -147,11 +150,12 @@ def _support_lines(answer: Answer, render: Callable[[list[int]], str | None]) ->
     if answer.abstained or not answer.sentences:
         return []
     counts = {k: sum(s.support == k for s in answer.sentences) for k in SUPPORT_MARK}
-    line = " \u00b7 ".join(f"{SUPPORT_MARK[k]} {n} {k}" for k, n in counts.items() if n)
+    line = " \u00b7 ".join(f"{SUPPORT_MARK[k]} {n} {SUPPORT_LABEL[k]}"
+                           for k, n in counts.items() if n)
     out = [f"*Check: {line}*", ""]
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged:
-        out += [f"- {SUPPORT_MARK[s.support]} {s.support}: "
+        out += [f"- {SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: "
                 f"{rewrite_markers(' '.join(s.text.split()), render)}" for s in flagged]
         out.append("")
     return out

@@ -27,6 +27,7 @@ from ..display import ref_error_lines
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db, store_is_implicit, store_label
 from ..records.history import History
+from ..textsafe import safe_text
 from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
@@ -184,6 +185,10 @@ class PaperApp(App[int]):
         folder that does not exist yet is not created until something is ingested."""
         a = self.assistant
         try:
+            notice = a.library.pending_reindex()
+            if notice:
+                self.call_from_thread(self.notify, notice, severity="warning", markup=False,
+                                      timeout=15)
             missing = not a.settings.store.url and not a.store_dir.exists()
             papers = [] if missing and not self.seed else a.papers()
             self.call_from_thread(self._set_papers, papers)
@@ -361,7 +366,7 @@ class PaperApp(App[int]):
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
         for failure in report.failed[:5]:
-            self.notify(f"{failure.path}: {failure.error}", title="Could not ingest",
+            self.notify(safe_text(f"{failure.path}: {failure.error}"), title="Could not ingest",
                         severity="error", markup=False, timeout=10)
         if len(report.failed) > 5:
             self.notify(f"… and {len(report.failed) - 5} more files failed", severity="error")
@@ -394,10 +399,11 @@ class PaperApp(App[int]):
         if isinstance(error, AssistantError):
             title = next((t for cls, t in titles.items() if isinstance(error, cls)), "Error")
             text = "\n".join(ref_error_lines(error)) if isinstance(error, RefError) else str(error)
-            self.notify(text, title=title, severity="error", markup=False, timeout=10)
+            self.notify(safe_text(text), title=title, severity="error", markup=False,
+                        timeout=10)
         else:
             self.log.error(error)
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+            self.notify(safe_text(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=10)
 
     # -- navigation --------------------------------------------------------------------------------

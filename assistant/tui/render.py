@@ -2,7 +2,8 @@
 
 Everything that came from a paper or a model is wrapped in :class:`Content` built from plain
 strings (never parsed as markup), so ``[bold red]`` or ``[@click=app.quit]`` in a paper shows as
-those characters and does nothing.
+those characters and does nothing; and it passes :mod:`assistant.textsafe` first, so a control
+sequence inside it (clear-screen, OSC 52, a hyperlink) is shown as visible characters.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from textual.content import Content
 
 from ..answering.markers import rewrite_markers
 from ..display import plain_inline, source_name, tidy
+from ..textsafe import safe_line, safe_text
 from ..types import Answer, Citation, Paper, Support, counted
 
-SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "?", "unsupported": "✗"}
+SUPPORT_LABEL: dict[str, str] = {"supported": "supported", "weak": "doubtful",
+                                 "unsupported": "unsupported"}
 SUPPORT_STYLE: dict[str, str] = {
     "supported": "$text-success",
     "weak": "$text-warning",
@@ -27,13 +31,15 @@ CONTEXT_CHARS = 280  # passage text shown on each side of the quote when a sourc
 
 
 def link_citations(text: str) -> str:
-    """Markdown with every citation number a link ``cite:N`` (clickable in the answer)."""
+    """Markdown with every citation number a link ``cite:N`` (clickable in the answer), and
+    HTML-like text escaped so it shows literally instead of vanishing."""
+    from ..answering.literal import literal_markdown
 
     def render(numbers: list[int]) -> str:
         links = ", ".join(f"[{n}]({CITE_SCHEME}{n})" for n in numbers)
         return f"\\[{links}\\]"
 
-    return rewrite_markers(text, render)
+    return rewrite_markers(literal_markdown(safe_text(text)), render)
 
 
 def citation_support(answer: Answer) -> dict[int, Support]:
@@ -62,7 +68,7 @@ def location(c: Citation) -> str:
 
 def _oneline(text: str) -> str:
     """One line of paper text, LaTeX leftovers tidied (display only)."""
-    return tidy(" ".join(text.split()))
+    return safe_line(tidy(" ".join(text.split())))
 
 
 def source_card(c: Citation, support: Support | None, passage: str = "",
@@ -74,10 +80,11 @@ def source_card(c: Citation, support: Support | None, passage: str = "",
     mark = SUPPORT_MARK.get(support or "", "·")
     head = Content.assemble(
         (f"[{c.n}] ", "bold $accent"),
-        (f"{mark} {support or 'not checked'}", SUPPORT_STYLE.get(support or "", "dim")),
+        (f"{mark} {SUPPORT_LABEL.get(support or '', 'not checked')}",
+         SUPPORT_STYLE.get(support or "", "dim")),
     )
     lines = [head, Content.styled(_oneline(c.title), "bold")]
-    where = location(c)
+    where = safe_line(location(c))
     if where:
         lines.append(Content.styled(where, "dim"))
     quote = _oneline(c.quote)
@@ -114,7 +121,10 @@ def answer_meta(answer: Answer, engine_label: str) -> Content:
     for kind in ("supported", "weak", "unsupported"):
         if counts[kind]:
             parts.append((" · ", "dim"))
-            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {kind}", SUPPORT_STYLE[kind]))
+            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {SUPPORT_LABEL[kind]}",
+                          SUPPORT_STYLE[kind]))
+    if not answer.complete:
+        parts += [(" · ", "dim"), ("incomplete", "$text-warning")]
     return Content.assemble(*parts)
 
 
@@ -123,7 +133,7 @@ def flagged_sentences(answer: Answer, limit: int = 5) -> Content:
     if answer.abstained:
         return Content("")
     flagged = [s for s in answer.sentences if s.support != "supported"]
-    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {s.support}: ",
+    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
                                SUPPORT_STYLE[s.support]), (_oneline(plain_inline(s.text)), "dim"))
              for s in flagged[:limit]]
     if len(flagged) > limit:
@@ -150,7 +160,7 @@ def table_markdown(rows: list[dict[str, object]]) -> str:
 
 def paper_source(p: Paper) -> str:
     """A paper's first source file name, hash runs shortened (and how many more)."""
-    name = source_name(p.source)
+    name = safe_line(source_name(p.source))
     more = len(p.sources) - 1
     return f"{name} (+{more})" if more > 0 else name
 

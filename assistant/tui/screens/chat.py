@@ -25,7 +25,7 @@ from ...types import Answer, counted
 from ..bindings import bindings_for
 from ..commands import COMMANDS, CommandError, Parsed, parse
 from ..messages import IngestPaths, Navigate, ScrollConversation, SwitchEngine
-from ..render import CITE_SCHEME, slug
+from ..render import CITE_SCHEME, SUPPORT_LABEL, SUPPORT_MARK, SUPPORT_STYLE, slug
 from ..state import AppState
 from ..widgets.exchange import ExchangeView
 from ..widgets.prompt import CompletionHints, PromptInput
@@ -57,8 +57,9 @@ def _welcome(library: str = "") -> Content:
         Content.styled("Ask a question about your papers.", "bold"),
         Content("Each claim in an answer cites its source as [n];"),
         Content("click one (or press ctrl+o) to read its passage."),
-        Content.assemble("Marks: ", ("✓ supported", "$text-success"), " · ",
-                         ("~ weak", "$text-warning"), " · ", ("✗ unsupported", "$text-error")),
+        Content.assemble("Marks: ", Content(" · ").join(
+            Content.styled(f"{SUPPORT_MARK[k]} {SUPPORT_LABEL[k]}", SUPPORT_STYLE[k])
+            for k in ("supported", "weak", "unsupported"))),
     ]
     if library:
         lines += [Content(""), Content.styled(library, "$text-warning")]

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ...display import authors_short, tidy
+from ...textsafe import safe_line
 from ...types import Paper, counted
 from ..bindings import bindings_for
 from ..messages import ClearScope, DeleteRow, RemovePaper, ToggleRow, ToggleScope
@@ -44,12 +45,12 @@ def columns(width: int) -> dict[str, int]:
 def detail_text(paper: Paper, abstract: str | None) -> Content:
     """The detail pane: title, authors, year and identifiers, sources, chunks, abstract."""
     dim = "dim"
-    lines = [Content.styled(tidy(" ".join(paper.title.split())), "bold")]
+    lines = [Content.styled(safe_line(tidy(" ".join(paper.title.split()))), "bold")]
     names, is_count = authors_short(paper.authors, paper.n_authors)
     if paper.authors:
         shown = ", ".join(" ".join(a.split()) for a in paper.authors[:8])
         more = f" and {len(paper.authors) - 8} more" if len(paper.authors) > 8 else ""
-        lines.append(Content(shown + more))
+        lines.append(Content(safe_line(shown + more)))
     elif is_count:
         lines.append(Content.styled(f"{names} (the source gives no names)", dim))
     facts = []
@@ -64,15 +65,15 @@ def detail_text(paper: Paper, abstract: str | None) -> Content:
     if paper.code_url:
         facts.append(f"code {paper.code_url}")
     facts.append(f"{counted(paper.chunks, 'chunk')} · {paper.kind or 'paper'} · {paper.id}")
-    lines.append(Content.styled(" · ".join(facts), dim))
+    lines.append(Content.styled(safe_line(" · ".join(facts)), dim))
     lines.append(Content(""))
     if abstract is None:
         lines.append(Content.styled("reading…", "dim italic"))
     elif abstract:
-        lines.append(Content(tidy(abstract)))
+        lines.append(Content(safe_line(tidy(abstract))))
     lines.append(Content(""))
     lines.append(Content.styled(counted(len(paper.sources), "source"), "bold"))
-    lines += [Content.styled(f"  {path}", dim) for path in paper.sources[:6]]
+    lines += [Content.styled(f"  {safe_line(path)}", dim) for path in paper.sources[:6]]
     if len(paper.sources) > 6:
         lines.append(Content.styled(f"  … and {len(paper.sources) - 6} more", dim))
     return Content("\n").join(lines)
@@ -218,10 +219,10 @@ class LibraryScreen(AppScreen):
             names, is_count = authors_short(p.authors, p.n_authors)
             cells = {
                 "mark": Text(IN_SCOPE if p.id in scope else "", style="bold"),
-                "title": Text(tidy(" ".join(p.title.split())), overflow="ellipsis",
-                              no_wrap=True),
-                "authors": Text(names, style="dim" if is_count else "", overflow="ellipsis",
-                                no_wrap=True),
+                "title": Text(safe_line(tidy(" ".join(p.title.split()))),
+                              overflow="ellipsis", no_wrap=True),
+                "authors": Text(safe_line(names), style="dim" if is_count else "",
+                                overflow="ellipsis", no_wrap=True),
                 "year": Text(str(p.year or "")),
                 "source": Text(paper_source(p), overflow="ellipsis", no_wrap=True),
                 "chunks": Text(str(p.chunks), justify="right"),

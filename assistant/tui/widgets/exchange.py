@@ -15,6 +15,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from ...display import comparison_layout, split_table, tidy
+from ...textsafe import safe_text
 from ...types import Answer
 from ..render import answer_meta, flagged_sentences, link_citations, table_markdown
 
@@ -54,7 +55,7 @@ def comparison_markdown(answer: Answer, width: int) -> str:
 
 def _parser() -> MarkdownIt:
     """CommonMark + tables, without turning bare URLs in paper text into links."""
-    return MarkdownIt("gfm-like", {"linkify": False})
+    return MarkdownIt("gfm-like", {"linkify": False, "html": False})  # tags show as text
 
 
 class AnswerMarkdown(Markdown):
@@ -92,7 +93,7 @@ class ExchangeView(Vertical):
         label = KIND_LABEL.get(self.kind, "")
         yield Static(
             Content.assemble(("❯ ", "bold $accent"), (f"{label}: ", "bold") if label else "",
-                             self.question),
+                             safe_text(self.question)),
             classes="question",
         )
         yield AnswerMarkdown()
@@ -138,7 +139,7 @@ class ExchangeView(Vertical):
             self._stream = Markdown.get_stream(self.markdown)
             self._status = "writing"
         self._pieces += 1
-        await self._stream.write(piece)
+        await self._stream.write(safe_text(piece))
 
     async def _stop(self) -> None:
         if self._spinner is not None:
@@ -201,7 +202,7 @@ class ExchangeView(Vertical):
         await self._stop()
         self.add_class("-cancelled" if cancelled else "-failed")
         style = "$text-warning" if cancelled else "$text-error"
-        self.meta.update(Content.styled(message, style))
+        self.meta.update(Content.styled(safe_text(message), style))
 
     def on_click(self) -> None:
         if self.answer is not None:
