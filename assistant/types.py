@@ -178,6 +178,9 @@ class Answer:
     retrieved: list[Passage]
     engine: str
     table: list[dict] | None = None
+    short_answer: str | None = None
+    """The direct answer the text opens with: a span, one sentence, or "Yes"/"No" (None when
+    abstaining, and for summaries, comparisons and which-papers lists)."""
     complete: bool = True
     """False when the model's reply was cut (length limit, full context, a repetition loop);
     the text then ends with a note saying so."""
@@ -192,6 +195,7 @@ class Answer:
                 seen[p.paper_id] = p
         doc = {
             "answer": self.text,
+            "short_answer": None if self.abstained else self.short_answer,
             "engine": self.engine,
             "abstained": self.abstained,
             "complete": self.complete,

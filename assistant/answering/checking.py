@@ -43,14 +43,17 @@ def incomplete_note(reason: str) -> str:
 
 
 def check_reply(raw: str, passages: list[Passage], *, engine: str, embed: Embed | None,
-                abstained: bool = False, model: bool = True) -> Answer:
-    """The ask step's check: :func:`build_answer`, and for a model's text (``model``) the
-    loop cut, the notes and the usable-answer check. Raises LLMError when a model gave no
-    claim and did not abstain."""
+                abstained: bool = False, model: bool = True,
+                question: str | None = None) -> Answer:
+    """The ask step's check: :func:`build_answer` (relevance judged against ``question``),
+    and for a model's text (``model``) the loop cut, the notes and the usable-answer check.
+    Raises LLMError when a model gave no claim and did not abstain."""
     if not model:
-        return build_answer(raw, passages, engine=engine, embed=embed, abstained=abstained)
+        return build_answer(raw, passages, engine=engine, embed=embed, abstained=abstained,
+                            question=question)
     body, notes, incomplete = _lift_notes(raw)
-    answer = build_answer(body, passages, engine=engine, embed=embed, abstained=abstained)
+    answer = build_answer(body, passages, engine=engine, embed=embed, abstained=abstained,
+                          question=question)
     _require_usable(answer)
     return _with_notes(answer, notes, incomplete)
 
