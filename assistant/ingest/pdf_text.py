@@ -58,7 +58,7 @@ def clean_chars(text: str) -> str:
     """Ligatures to letters, hyphen codes unified, controls and non-characters removed,
     spaces unified (private-use glyphs are left for fix_private_use)."""
     text = text.translate(_LIGATURES)
-    if any(_bad(c) for c in text):
+    if not text.isprintable() and any(_bad(c) for c in text):  # printable: none is bad
         text = "".join(c for c in text if not _bad(c))
     return _SPACES.sub(" ", text)
 

@@ -108,6 +108,7 @@ class Ingestor:
         self.chunker = chunker
         self.max_bytes = max_bytes
         self._began = False
+        self._warmed = False
 
     def run(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         progress = progress or _Silent()
@@ -131,9 +132,12 @@ class Ingestor:
         """Loaded files in order, READ_AHEAD of them prepared on a reader thread."""
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
             ahead: deque[Future[_Loaded]] = deque()
-            queue = iter(sources)
-            for src in queue:
+            fresh = any(isinstance(s, Path) and str(s.resolve()) not in records for s in sources)
+            for src in sources:
                 ahead.append(pool.submit(self._load, src, records))
+                if fresh:  # a new file will be embedded: the model loads while it is read
+                    fresh = False
+                    self._warm()
                 if len(ahead) > READ_AHEAD:
                     yield ahead.popleft().result()
             while ahead:
@@ -170,6 +174,13 @@ class Ingestor:
         return item
 
     # -- main thread ---------------------------------------------------------------------------
+    def _warm(self) -> None:
+        """Load the embedding model (if it has a local one) before the first chunks come."""
+        warm = getattr(self.embedder, "warm", None)
+        if warm is not None and not self._warmed:
+            self._warmed = True
+            warm()
+
     def _begin(self) -> None:
         if not self._began:
             self.store.begin_write()
