@@ -140,12 +140,22 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"{len(papers)} papers", title_justify="left")
-    for col in ("id", "title", "year", "chunks", "source"):
-        table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
+    for col in ("id", "title", "authors", "year", "chunks", "source"):
+        table.add_column(col, overflow="fold" if col == "title" else "ellipsis",
+                         no_wrap=col == "id", min_width=16 if col == "id" else None)
     for p in papers:
-        table.add_row(p.id, p.title, str(p.year or ""), str(p.chunks), os.path.basename(p.source))
+        table.add_row(p.id, p.title, _short_authors(p.authors), str(p.year or ""), str(p.chunks),
+                      os.path.basename(p.source))
     _console().print(table)
     return EXIT_OK
+
+
+def _short_authors(authors: list[str]) -> str:
+    """"Lo", "Lo & Shen", "Lo et al." (surnames as written)."""
+    names = [a.split(",")[0] if "," in a else (a.split() or [""])[-1] for a in authors]
+    if len(names) > 2:
+        return f"{names[0]} et al."
+    return " & ".join(names)
 
 
 def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
@@ -158,6 +168,8 @@ def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
     c = _console()
     c.print(f"[bold]{escape(paper.title)}[/bold]  [dim]{paper.id}[/dim]")
     for key, value in paper.to_json().items():
+        if key == "authors" and value:
+            value = "; ".join(value)
         if key not in ("title", "id") and value not in (None, "", []):
             c.print(f"  {key}: {escape(str(value))}")
     return EXIT_OK

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.types import FileFailure
 
 from .fsutil import os_reason
+from .managed import ZOTERO_DB
 
 __all__ = ["iter_sources"]
 
@@ -53,13 +54,16 @@ def _walk(folder: Path, ancestors: frozenset[_Key], seen: set[_Key]) -> _Found:
     except OSError as exc:
         yield FileFailure(str(folder), os_reason(exc))
         return
+    if ZOTERO_DB in names:  # a Zotero data folder: its library is read through the database
+        names = [ZOTERO_DB]
     for name in names:
         if not name.startswith("."):
             yield from _visit(folder / name, ancestors, seen)
 
 
 def iter_sources(paths: Iterable[str | Path]) -> Iterator[Path | FileFailure]:
-    """Each file named, and every non-hidden file under each folder named, in sorted order.
+    """Each file named, and every non-hidden file under each folder named, in sorted order; of
+    a Zotero data folder (one holding zotero.sqlite) only the database, which names the files.
 
     Problems (no such path, a symlink loop, an unreadable folder, a FIFO) come out as
     FileFailure items in place, and the walk goes on. A file reached twice is yielded once.

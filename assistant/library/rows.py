@@ -47,6 +47,8 @@ def chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
         "section": c.section or "",
         "start": c.start,
         "end": c.end,
+        "section_kind": c.section_kind or "",
+        "role": c.role or "text",
     }
 
 
@@ -61,6 +63,8 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Pa
         page=page if page != PAGE_NONE else None,
         section=str(meta.get("section") or "") or None,
         score=score,
+        section_kind=str(meta.get("section_kind") or "") or None,
+        role=str(meta.get("role") or "text"),
     )
 
 
@@ -84,4 +88,5 @@ def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
         doi=opt("doi"),
         arxiv_id=opt("arxiv_id"),
         code_url=opt("code_url"),
+        venue=opt("venue"),
     )
