@@ -15,8 +15,8 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 
-from .identity import normalize_arxiv, normalize_doi
-from .managed import Entry
+from .identity import bare_doi, normalize_arxiv
+from .library_entry import Entry
 
 __all__ = ["bibtex_entries", "file_field_paths"]
 
@@ -142,8 +142,8 @@ def _arxiv(fields: dict[str, str]) -> str | None:
 
 
 def _entry(key: str, fields: dict[str, str], base: Path) -> Entry:
-    doi = normalize_doi(fields.get("doi")) or (
-        normalize_doi(fields["url"]) if "doi.org/" in fields.get("url", "") else None)
+    doi = bare_doi(fields.get("doi")) or (
+        bare_doi(fields["url"]) if "doi.org/" in fields.get("url", "") else None)
     venue = next((latex_text(fields[k]) for k in ("journal", "journaltitle", "booktitle")
                   if fields.get(k)), None)
     entry = Entry(

@@ -32,6 +32,7 @@ from assistant.types import PaperDoc
 
 __all__ = [
     "Identities",
+    "bare_doi",
     "Keys",
     "conflicts",
     "doc_keys",
@@ -60,10 +61,16 @@ def normalize_title(title: str) -> str:
     return " ".join(_NON_WORD.sub(" ", bare.casefold()).split())
 
 
-def normalize_doi(doi: str | None) -> str | None:
-    """``10.xxxx/yyy`` lower-cased, from a bare DOI, ``doi:...`` or a doi.org link."""
+def bare_doi(doi: str | None) -> str | None:
+    """``10.xxxx/yyy`` as written, from a bare DOI, ``doi:...`` or a doi.org link."""
     m = _DOI.search(doi or "")
-    return m.group(0).rstrip(".,;:)]}'\"").casefold() if m else None
+    return m.group(0).rstrip(".,;:)]}'\"") if m else None
+
+
+def normalize_doi(doi: str | None) -> str | None:
+    """The DOI as a key: bare and lower-cased (DOIs are case-insensitive)."""
+    bare = bare_doi(doi)
+    return bare.casefold() if bare else None
 
 
 def normalize_arxiv(arxiv_id: str | None) -> str | None:

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.types import Block, FileFailure, PaperDoc, ReadResult
+
+from .library_entry import Entry
+
+Reader = Callable[..., ReadResult]  # read_file(path, max_bytes=...)
 
 __all__ = [
     "Entry",
@@ -29,22 +33,6 @@ __all__ = [
 ]
 
 ZOTERO_DB = "zotero.sqlite"
-
-
-@dataclass(slots=True)
-class Entry:
-    """One reference as a manager keeps it."""
-
-    key: str
-    title: str = ""
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    doi: str | None = None
-    arxiv_id: str | None = None
-    venue: str | None = None
-    abstract: str = ""
-    files: list[tuple[str, Path]] = field(default_factory=list)  # (as written, where), best first
-    missing: str = ""  # why an attachment the entry names cannot be found, if it cannot
 
 
 def is_reference_library(path: Path) -> bool:
@@ -101,29 +89,28 @@ def library_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_reference_library(path: Path, max_bytes: int) -> ReadResult:
+def read_reference_library(path: Path, max_bytes: int, read: Reader) -> ReadResult:
     """Every entry of a BibTeX file or Zotero database as a paper (see the module docstring)."""
     entries, warnings = library_entries(path)
     if not entries:
         raise IngestError(str(path), "no entries found")
     result = ReadResult(papers=[], warnings=[f"{path}: {w}" for w in warnings])
     for entry in entries:
-        one = read_entry(entry, path, max_bytes)
+        one = read_entry(entry, path, max_bytes, read)
         result.papers += one.papers
         result.warnings += one.warnings
         result.failures += one.failures
     return result
 
 
-def read_entry(entry: Entry, origin: Path, max_bytes: int) -> ReadResult:
-    """The paper of one entry of the library ``origin``: its attachment read (the first that
-    reads), else its abstract; a missing or unreadable attachment is a failure of the entry."""
-    from .read import read_file  # read_file hands reference libraries to this module
-
+def read_entry(entry: Entry, origin: Path, max_bytes: int, read: Reader) -> ReadResult:
+    """The paper of one entry of the library ``origin``: its attachment read with ``read``
+    (``read_file``; the first attachment that reads), else its abstract; a missing or
+    unreadable attachment is a failure of the entry."""
     first_error = ""
     for written, where in entry.files:
         try:
-            found = read_file(where, max_bytes=max_bytes)
+            found = read(where, max_bytes=max_bytes)
         except IngestError as exc:
             first_error = first_error or f"{written}: {exc.reason}"
             continue

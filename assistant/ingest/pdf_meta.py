@@ -231,9 +231,12 @@ def read_meta(blocks: list[Block], furniture_lines: list[Line], stamps: list[str
     margin = "\n".join(texts)
     texts += [clean_chars(ln.text) for b in blocks for ln in b.lines]
     head = "\n".join(texts)
-    # the paper's own arXiv id: in the side stamp or a margin line, or a line set as the stamp
-    # is ("arXiv:2501.10120v1 [cs.IR] 17 Jan 2025"); not an id the text cites
-    m = _ARXIV.search(margin) or _ARXIV_STAMP.search(head)
+    # the paper's own arXiv id: in the side stamp or a margin line, a line set as the stamp is
+    # ("arXiv:2501.10120v1 [cs.IR] 17 Jan 2025"), small print or a preprint notice; not an id
+    # the body text cites
+    notes = "\n".join(clean_chars(ln.text) for b in blocks for ln in b.lines
+                      if ln.size < 0.95 * body or "preprint" in ln.text.lower())
+    m = _ARXIV.search(margin) or _ARXIV_STAMP.search(head) or _ARXIV.search(notes)
     meta.arxiv_id = m.group(1) if m else None
     meta.doi = find_doi(" ".join(info.values())) or find_doi(margin) or find_doi(head)
     meta.venue = _venue(texts, info.get("Subject", ""), meta.arxiv_id)

@@ -67,7 +67,7 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
     path = Path(path)
     source = str(path)
     if is_reference_library(path):  # a .bib or zotero.sqlite: each entry's attachment is read
-        return read_reference_library(path, max_bytes)
+        return read_reference_library(path, max_bytes, read_file)
     data = _load(path, max_bytes)
     if sniff_bytes(path, data) == "pdf":
         from .pdf import read_pdf  # pypdfium2 loads only when a PDF comes

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from assistant.errors import IngestError
 
-from .identity import normalize_arxiv, normalize_doi
-from .managed import Entry
+from .identity import bare_doi, normalize_arxiv
+from .library_entry import Entry
 
 __all__ = ["zotero_entries"]
 
@@ -139,7 +139,7 @@ def _entry(key: str, f: dict[str, str], authors: list[str]) -> Entry:
         title=" ".join(f.get("title", "").split()),
         authors=authors,
         year=year,
-        doi=normalize_doi(f.get("DOI")) or normalize_doi(_doi_in(f.get("extra", ""))),
+        doi=bare_doi(f.get("DOI")) or bare_doi(_doi_in(f.get("extra", ""))),
         arxiv_id=arxiv,
         venue=next((f[k] for k in _VENUE_FIELDS if f.get(k)), None),
         abstract=f.get("abstractNote", ""),

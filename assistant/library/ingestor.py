@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..errors import IngestError
 from ..ingest import iter_sources, paper_id, read_file
 from ..ingest.identity import Identities, meta_keys
+from ..ingest.library_entry import Entry
 from ..ingest.managed import (
-    Entry,
     is_reference_library,
     library_digest,
     library_entries,
@@ -201,7 +201,7 @@ class Ingestor:
     def _load_entry(self, library: _Loaded, entry: Entry) -> _Loaded:
         """One entry of a reference library: its attachment (or abstract) read and chunked."""
         piece = _Loaded(library.src, library.path, library.digest, read=True, final=False)
-        result = read_entry(entry, library.src, self.max_bytes)
+        result = read_entry(entry, library.src, self.max_bytes, read_file)
         piece.warnings, piece.failures = result.warnings, result.failures
         self._chunk_docs(piece, result.papers)
         return piece
