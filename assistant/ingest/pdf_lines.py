@@ -178,7 +178,9 @@ def _finish(run: _Run, page: int) -> Line | None:
         piece = "".join((" " if spaced[k] and k > i else "") + chars[k].text for k in range(i, j))
         before = "".join(out)
         word = re.split(r"\W", before)[-1] if before else ""
-        if raised:
+        if raised and not before.strip() and re.fullmatch(r"\d{1,3}", piece.strip()):
+            piece = piece.strip() + " "  # a footnote's own number: "³ https://..." stays
+        elif raised:
             piece = _script_text(piece, before, word)
         elif piece and not piece[0].isdigit() and before[-1:].isalpha():
             piece = " " + piece.strip()  # an index: T_ν -> "T ν" (a digit stays: H2O)
