@@ -23,9 +23,10 @@ _LABEL = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXL]+\.?|[A-Z]\.|\(?[a-z0-9]\))$")
 
 @dataclass(slots=True)
 class Block:
-    """Lines read as one piece, top to bottom."""
+    """Lines read as one piece, top to bottom (a table: row by row, see pdf_tables)."""
 
     lines: list[Line] = field(default_factory=list)
+    rows: list[str] | None = None  # a table's rows, cells joined by " | "
 
     @property
     def x0(self) -> float:
@@ -85,6 +86,7 @@ def rejoin_rows(lines: list[Line]) -> list[Line]:
                     prev.text = f"{prev.text}  {ln.text}"  # two spaces: a wide gap
                     prev.x1, prev.y0 = ln.x1, min(prev.y0, ln.y0)
                     prev.y1, prev.chars = max(prev.y1, ln.y1), prev.chars + ln.chars
+                    prev.bold = prev.bold and ln.bold  # a run-in heading: the line is text
                     continue
         out.append(ln)
     return out
