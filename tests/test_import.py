@@ -152,6 +152,15 @@ def test_ingest_a_bib_then_its_pdf_alone_and_again(make_assistant, bib_library):
     assert papers["Sorghum Drought Tolerance in Field Trials"].sources == [pdf]
 
 
+@pytest.mark.parametrize("store_kind", ["embedded"])
+def test_a_folder_with_a_bib_reads_its_pdfs_through_the_bib(make_assistant, bib_library):
+    a = make_assistant()
+    report = a.ingest([bib_library.parent])  # refs/: library.bib and papers/*.pdf
+    assert report.added == [str(bib_library)]  # the PDFs it names are read as its entries
+    assert "Sorghum Drought Tolerance in Field Trials" in {p.title for p in a.papers()}
+    assert report.papers_total == 3
+
+
 # -- Zotero ----------------------------------------------------------------------------------------
 # The tables read, as Zotero 7 defines them (resource/schema/userdata.sql and system.sql).
 ZOTERO_SCHEMA = """

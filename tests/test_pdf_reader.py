@@ -168,6 +168,17 @@ def test_private_use_ligature_glyphs_become_letters():
 def test_line_end_hyphens_use_word_frequencies():
     assert not keeps_hyphen("infor", "mation", set(), set())
     assert keeps_hyphen("post", "hoc", set(), set())
+    assert not keeps_hyphen("collision", "less", set(), set())  # -less words are solid
+    assert keeps_hyphen("bell", "less", set(), set())
+
+
+def test_control_codes_of_math_fonts_become_spaces_and_links_rejoin():
+    from assistant.ingest.pdf_text import clean_chars, join_lines
+
+    assert clean_chars("g k\x8d;h k\x00!p2") == "g k ;h k !p2"
+    assert join_lines("found at http://", "allenai.org/software/.") == (
+        "found at http://allenai.org/software/.")
+    assert join_lines("see https://x.org.", "Then we go") == "see https://x.org. Then we go"
     assert keeps_hyphen("well", "known", set(), set())
     assert keeps_hyphen("PDF", "specific", set(), set())
     assert not keeps_hyphen("papers", "mage", {"papersmage"}, set())  # the paper's own word

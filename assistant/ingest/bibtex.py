@@ -173,7 +173,10 @@ def bibtex_entries(path: Path) -> tuple[list[Entry], list[str]]:
         text = path.read_bytes().decode("latin-1")
     except OSError as exc:
         raise IngestError(str(path), exc.strerror or str(exc)) from None
-    library = bibtexparser.parse_string(text)
+    try:
+        library = bibtexparser.parse_string(text)
+    except Exception as exc:  # bibtexparser's own errors have no common base  # noqa: BLE001
+        raise IngestError(str(path), f"unreadable BibTeX ({exc})") from None
     base = path.parent
     entries = []
     for raw in library.entries:

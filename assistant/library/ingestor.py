@@ -153,6 +153,7 @@ class Ingestor:
         progress.start(len(sources))
         records = self.store.file_records([str(s.resolve()) for s in sources
                                            if isinstance(s, Path)])
+        sources = _without_attachments(sources, records)
         known = self.store.papers_meta()
         self.ids = Identities(known)
         self._pieces: dict[str, list[str]] = {}  # paper ids of a library's entries so far
@@ -399,6 +400,24 @@ class Ingestor:
             self.store.delete_paper(pid)
             known.pop(pid, None)
             self.ids.remove(pid)
+
+
+def _without_attachments(sources: list[Path | FileFailure], records: dict[str, FileRecord]
+                         ) -> list[Path | FileFailure]:
+    """The sources less the files that a reference library among them names as attachments
+    (read through the library, with its metadata), unless they were ingested on their own."""
+    attached: set[str] = set()
+    for src in sources:
+        if isinstance(src, Path) and is_reference_library(src):
+            try:
+                entries, _ = library_entries(src)
+            except IngestError:
+                continue  # reported when the library itself is read
+            attached |= {str(where.resolve()) for e in entries for _, where in e.files}
+    if not attached:
+        return sources
+    return [s for s in sources if not isinstance(s, Path)
+            or str(s.resolve()) not in attached or str(s.resolve()) in records]
 
 
 def _relabel(chunks: list[Chunk], pid: str) -> None:
