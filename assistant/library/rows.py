@@ -78,7 +78,7 @@ def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
     return Paper(
         id=pid,
         title=str(m.get("title", "")),
-        authors=json.loads(str(m.get("authors", "[]"))),
+        authors=json.loads(str(m.get("authors") or "[]")),
         year=opt("year"),
         sources=json.loads(str(m.get("sources", "[]"))),
         chunks=int(m.get("chunks", 0)),
