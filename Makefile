@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 run: install
 	$(VENV)/bin/assistant chat --ingest-if-empty examples/papers
 
-test: install
+lint: install
 	$(VENV)/bin/ruff check assistant tests benchmarks
+	$(VENV)/bin/mypy assistant
+
+test: lint
 	$(VENV)/bin/pytest -q
 
 bench: install

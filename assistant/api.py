@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .answering.engines.base import AnswerEngine
     from .answering.reading import Reader
     from .library import Library
+    from .library.embedding import Embedder
     from .library.ingestor import Progress
 
 
@@ -26,7 +27,8 @@ class Assistant:
 
     ``store`` is the library folder (default: configured, else ./store or the user data dir);
     ``llm`` picks the answer engine for this object (a name from the engine registry, or
-    ``auto``); ``engines`` hands in ready-made engines by name (another client, a test fake).
+    ``auto``); ``engines`` hands in ready-made engines by name (another client, a test fake);
+    ``embedder`` hands in the embedding model (the store's signature records its name).
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class Assistant:
         config: str | Path | None = None,
         settings: Settings | None = None,
         engines: Mapping[str, AnswerEngine] | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         overrides: dict[str, Any] = {}
         if store is not None:
@@ -51,13 +54,14 @@ class Assistant:
         path = self.settings.store.path
         self.store_dir = Path(path).expanduser() if path else default_store()
         self._engines = dict(engines or {})
+        self._embedder = embedder
 
     # -- the parts (built on first use, so construction is instant) --------------------------
     @cached_property
     def library(self) -> Library:
         from .library import Library
 
-        return Library(self.settings, self.store_dir)
+        return Library(self.settings, self.store_dir, embedder=self._embedder)
 
     @cached_property
     def reader(self) -> Reader:

@@ -19,6 +19,33 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from .errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
+CONFIG_LIMIT = 1_000_000
+"""Largest config file read (bytes): a config is a few hundred bytes; /dev/zero is endless."""
+
+
+def read_user_file(path: str | Path, limit: int, what: str = "file") -> str:
+    """A small UTF-8 file the user named (a config, a question file), read at most ``limit``
+    bytes; ConfigError naming the file and the reason otherwise."""
+    import stat
+
+    try:
+        with open(path, "rb") as fh:
+            if stat.S_ISDIR(os.fstat(fh.fileno()).st_mode):
+                raise IsADirectoryError
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: {what} is a directory") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {(exc.strerror or str(exc)).lower()}"
+                          ) from None
+    if len(data) > limit:
+        raise ConfigError(f"{path}: {what} too large (over {limit:,} bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
 
 
 class Section(BaseModel):
@@ -36,8 +63,12 @@ class StoreSettings(Section):
     several libraries can share one Chroma server."""
     auth_token_env: str = ""
     """Name of the environment variable holding the Chroma server's auth token (optional)."""
-    max_file_mb: float = 100.0
+    max_file_mb: float = Field(100.0, gt=0, le=100_000, allow_inf_nan=False)
     """Files larger than this many megabytes are refused at ingest."""
+    connect_timeout: float = Field(5.0, gt=0, le=600, allow_inf_nan=False)
+    """Seconds to wait for a Chroma server to accept a connection."""
+    read_timeout: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
+    """Seconds to wait for a Chroma server's reply to one request."""
 
 
 class EmbeddingSettings(Section):
@@ -52,7 +83,7 @@ class EmbeddingSettings(Section):
     """Name of the environment variable holding the embedding API key."""
     batch_size: int = Field(8, ge=1, le=1024)
     """Texts embedded per model call (8 measured fastest on 2 cores, and 1/3 of 32's memory)."""
-    threads: int = Field(0, ge=0)
+    threads: int = Field(0, ge=0, le=1024)
     """ONNX Runtime threads (0: one per core)."""
 
 
@@ -73,13 +104,13 @@ class LLMSettings(Section):
     """Model name sent to the endpoint."""
     api_key_env: str = "OPENAI_API_KEY"
     """Name of the environment variable holding the key. The key itself is never stored."""
-    timeout: float = Field(60.0, gt=0)
+    timeout: float = Field(60.0, gt=0, le=3600, allow_inf_nan=False)
     """Seconds to wait for the endpoint before giving up on a request."""
     max_retries: int = Field(3, ge=0, le=10)
     """Retries on connection errors, 429 and 5xx, with exponential backoff."""
-    temperature: float = Field(0.0, ge=0, le=2)
+    temperature: float = Field(0.0, ge=0, le=2, allow_inf_nan=False)
     """Sampling temperature."""
-    max_tokens: int = Field(800, ge=16)
+    max_tokens: int = Field(800, ge=16, le=1_000_000)
     """Longest answer, in tokens."""
 
     @field_validator("engine")
@@ -95,11 +126,11 @@ class LLMSettings(Section):
 class RetrievalSettings(Section):
     top_k: int = Field(8, ge=1, le=100)
     """Passages given to the answer engine."""
-    per_paper: int = Field(3, ge=1)
+    per_paper: int = Field(3, ge=1, le=100)
     """At most this many passages from one paper."""
-    candidates: int = Field(50, ge=5)
+    candidates: int = Field(50, ge=5, le=10_000)
     """Candidates taken from each of dense and keyword search before fusion."""
-    min_relevance: float = Field(0.0, ge=-1, le=1)
+    min_relevance: float = Field(0.0, ge=-1, le=1, allow_inf_nan=False)
     """Abstain when the best passage scores below this (0: use the measured default)."""
 
 
@@ -139,13 +170,11 @@ class TomlSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         if self.path is None:
             return {}
+        text = read_user_file(self.path, CONFIG_LIMIT, "config file")
         try:
-            with open(self.path, "rb") as fh:
-                return tomllib.load(fh)
-        except FileNotFoundError as exc:
-            raise ConfigError(f"{self.path}: config file not found") from exc
+            return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{self.path}: invalid TOML: {exc}") from exc
+            raise ConfigError(f"{self.path}: invalid TOML: {exc}") from None
 
 
 class EnvSource(PydanticBaseSettingsSource):
@@ -165,11 +194,10 @@ class EnvSource(PydanticBaseSettingsSource):
                 found.setdefault("store", {})["path"] = value
                 continue
             section, _, field = key.partition("_")
-            if section not in sections or not field:
-                continue
-            model = sections[section].annotation
-            if field not in model.model_fields:  # type: ignore[union-attr]
-                raise ConfigError(f"environment variable {name}: unknown setting {section}.{field}")
+            model = sections[section].annotation if section in sections else None
+            if model is None or field not in model.model_fields:  # type: ignore[union-attr]
+                known = "ASSISTANT_STORE or ASSISTANT_<SECTION>_<KEY> (see config.example.toml)"
+                raise ConfigError(f"environment variable {name}: no such setting; use {known}")
             found.setdefault(section, {})[field] = value
         return found
 

@@ -8,6 +8,11 @@ from typing import Literal
 Support = Literal["supported", "weak", "unsupported"]
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 paper``, ``2 papers``, ``0 papers`` (the nouns the app counts take an ``s``)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclass(slots=True)
 class Block:
     """A run of text from one place in a source: a PDF page, a Markdown section, an abstract."""
@@ -185,6 +190,15 @@ class Answer:
     retrieved: list[Passage]
     engine: str
     table: list[dict] | None = None
+    short_answer: str | None = None
+    """The direct answer the text opens with: a span, one sentence, or "Yes"/"No" (None when
+    abstaining, and for summaries, comparisons and which-papers lists)."""
+    complete: bool = True
+    """False when the model's reply was cut (length limit, full context, a repetition loop);
+    the text then ends with a note saying so."""
+    notes: list[str] = field(default_factory=list)
+    """What the reader should know about how the answer was made (also in the text), e.g.
+    that a model's table could not be read and the extractive one is shown."""
 
     def to_json(self) -> dict:
         seen: dict[str, Passage] = {}
@@ -193,8 +207,11 @@ class Answer:
                 seen[p.paper_id] = p
         doc = {
             "answer": self.text,
+            "short_answer": None if self.abstained else self.short_answer,
             "engine": self.engine,
             "abstained": self.abstained,
+            "complete": self.complete,
+            "notes": list(self.notes),
             "citations": [c.to_json() for c in self.citations],
             "sentences": [s.to_json() for s in self.sentences],
             "retrieved": [
@@ -214,6 +231,14 @@ class FileFailure:
 
 
 @dataclass(slots=True)
+class Skipped:
+    """A file or folder a folder walk passed over on purpose (hidden, or the store itself)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
 class IngestReport:
     """What an ingest did, per file."""
 
@@ -222,6 +247,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     failed: list[FileFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     papers_added: int = 0
     chunks_added: int = 0
     papers_total: int = 0
@@ -238,6 +264,7 @@ class IngestReport:
             "updated": self.updated,
             "failed": [{"path": f.path, "error": f.error} for f in self.failed],
             "warnings": self.warnings,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "papers_added": self.papers_added,
             "chunks_added": self.chunks_added,
             "papers_total": self.papers_total,

@@ -70,7 +70,7 @@ def make_ask(assistant: Assistant, engine: ExtractiveEngine, timings: list[float
             return local_answer(raw, retrieval.passages, retrieval.abstain)
         embed = assistant.library.embedder.embed if embed_check else None
         return build_answer(raw, retrieval.passages, engine="extractive", embed=embed,
-                            abstained=retrieval.abstain)
+                            abstained=retrieval.abstain, question=question)
 
     ask("warm up the model and the indexes")
     if timings is not None:

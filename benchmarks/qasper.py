@@ -13,8 +13,8 @@ Figures, per setting:
 - **Answer-F1**: QASPER's official metric - SQuAD-normalised token F1 (lower case, punctuation
   and articles removed) of the prediction against each annotator's answer, best over the
   annotators, averaged over the questions. The prediction is ``Answer.short_answer`` (the full
-  answer text with markers and Markdown stripped while that attribute does not exist); an
-  abstention is the string "Unanswerable"; annotators' yes/no answers are "Yes"/"No". By type as
+  answer text with markers and Markdown stripped when an answer has none); an abstention is
+  the string "Unanswerable"; annotators' yes/no answers are "Yes"/"No". By type as
   the official evaluator does it: the type of the best-matching annotator's answer
   (extractive / abstractive / boolean / none).
 - **Evidence-F1**: the official paragraph F1 with the paper paragraphs that hold the answer's

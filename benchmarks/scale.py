@@ -142,11 +142,12 @@ def paper_markdown(c: dict, title: str, chunks: list[list[int]]) -> str:
 # --- steps (each in its own process) ------------------------------------------------------
 def assistant_for(folder: Path, c: dict | None = None):
     from assistant import Assistant
+    from assistant.config import EmbeddingSettings
+    from assistant.library.embedding import make_embedder
 
-    a = Assistant(store=folder)
-    if c is not None:
-        a.library.__dict__["embedder"] = ReuseEmbedder(a.library.embedder, c)
-    return a
+    if c is None:
+        return Assistant(store=folder)
+    return Assistant(store=folder, embedder=ReuseEmbedder(make_embedder(EmbeddingSettings()), c))
 
 
 def step_build(folder: Path, size: int, work: Path) -> dict:

@@ -124,8 +124,7 @@ def stream_stalls(store: Path) -> None:
     words = [f" word{i}" + ("." if i % 12 == 11 else "") + (" [1]" if i % 24 == 23 else "")
              + ("\n\n" if i % 60 == 59 else "") for i in range(TOKENS)]
     with FakeOpenAIServer() as server:
-        server.script(Reply(text="".join(words), pieces=words, delay=0.0))
-        _slow_pieces(server)
+        server.script(Reply(text="".join(words), pieces=words, piece_delay=TOKEN_DELAY))
         env = _env({"ASSISTANT_LLM_ENGINE": "openai", "ASSISTANT_LLM_BASE_URL": server.base_url,
                      "OPENAI_API_KEY": "sk-test", "ASSISTANT_LLM_MAX_RETRIES": "0"})
         term = Terminal([str(BIN), "--store", str(store), "chat"], env)
@@ -152,19 +151,6 @@ def stream_stalls(store: Path) -> None:
           f"{len(times)} terminal writes, gap between writes max {max(gaps) * 1000:.0f} ms, "
           f"p99 {gaps[int(0.99 * (len(gaps) - 1))] * 1000:.0f} ms, "
           f"median {statistics.median(gaps) * 1000:.0f} ms (goal: max <= 100 ms)")
-
-
-def _slow_pieces(server) -> None:
-    """Make the fake endpoint pause TOKEN_DELAY between pieces (it sends them at once)."""
-    from tests import fake_openai_server as fake
-
-    original = fake._Handler._event
-
-    def event(self, payload):  # type: ignore[no-untyped-def]
-        time.sleep(TOKEN_DELAY)
-        original(self, payload)
-
-    fake._Handler._event = event  # type: ignore[method-assign]
 
 
 def loop_lag(store: Path) -> None:
@@ -210,8 +196,7 @@ def loop_lag(store: Path) -> None:
     import tempfile
 
     with FakeOpenAIServer() as server, tempfile.TemporaryDirectory() as tmp:
-        server.script(Reply(text="".join(words), pieces=words))
-        _slow_pieces(server)
+        server.script(Reply(text="".join(words), pieces=words, piece_delay=TOKEN_DELAY))
         lags = asyncio.run(run(server.base_url, Path(tmp)))
     lags.sort()
     print(f"event-loop lag while streaming (in-process, headless): max {max(lags) * 1000:.0f} ms,"

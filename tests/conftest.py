@@ -9,14 +9,36 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 
+from tests.fake_openai_server import fake_openai_server  # noqa: F401 - a fixture for all
+
+PROVIDER_PREFIXES = ("ASSISTANT_", "OPENAI_", "CHROMA_")
+"""Settings (ours), the OpenAI client's endpoint, key, organisation and project, and the
+variables chromadb reads into its own settings."""
+PROXIES = ("http_proxy", "https_proxy", "all_proxy")
+"""Tests talk to 127.0.0.1 only (fake endpoints, a Chroma server): never through a proxy."""
+
+
+def provider_variables(names: Iterable[str]) -> list[str]:
+    """The variable ``names`` that would let a developer's setup leak into a test: the
+    prefixes above, proxies, and every variable the settings name by default for a key or
+    token (``llm.api_key_env``, ``embedding.api_key_env``, ``store.auth_token_env``)."""
+    from assistant.config import EmbeddingSettings, LLMSettings, StoreSettings
+
+    named = {EmbeddingSettings().api_key_env, LLMSettings().api_key_env,
+             StoreSettings().auth_token_env} - {""}
+    return [n for n in names
+            if n.upper().startswith(PROVIDER_PREFIXES) or n.lower() in PROXIES or n in named]
+
+
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-for _name in [n for n in os.environ if n.startswith("ASSISTANT_")]:
-    del os.environ[_name]  # tests must not pick up a developer's settings
+for _name in provider_variables(list(os.environ)):
+    del os.environ[_name]  # tests must not pick up a developer's settings, keys or endpoints
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPERS = ROOT / "examples" / "papers"
@@ -75,34 +97,42 @@ def chroma_url(tmp_path_factory) -> str:
 
 
 # -- embedding cache: the real model, each distinct text embedded once per session ---------------
-_VECTORS: dict[str, object] = {}
-
-
 class SessionEmbedder:
-    """The real embedding model, remembering vectors by text: tests ingest the same sample
-    papers into several stores (embedded and server), and the model is the slow part."""
+    """The real embedding model (the configured default), loaded once and remembering vectors
+    by text: tests ingest the same sample papers into several stores (embedded and server),
+    and the model is the slow part."""
 
-    def __init__(self, real) -> None:
-        self._real = real
+    def __init__(self) -> None:
+        from assistant.config import EmbeddingSettings
+        from assistant.library.embedding import make_embedder
 
-    def __getattr__(self, name: str):
-        return getattr(self._real, name)
+        self.real = make_embedder(EmbeddingSettings())
+        self.name, self.dim = self.real.name, self.real.dim
+        self.vectors: dict[str, object] = {}
+
+    @property
+    def tokenizer(self):
+        return self.real.tokenizer
 
     def embed(self, texts: list[str]):
         import numpy as np
 
-        todo = [t for t in dict.fromkeys(texts) if t not in _VECTORS]
+        todo = [t for t in dict.fromkeys(texts) if t not in self.vectors]
         if todo:
-            _VECTORS.update(zip(todo, self._real.embed(todo), strict=True))
+            self.vectors.update(zip(todo, self.real.embed(todo), strict=True))
         if not texts:
-            return self._real.embed(texts)
-        return np.stack([_VECTORS[t] for t in texts])
+            return self.real.embed(texts)
+        return np.stack([self.vectors[t] for t in texts])
 
 
-def share_embeddings(assistant):
-    """Give ``assistant`` the session's caching embedder; returns it."""
-    assistant.library.__dict__["embedder"] = SessionEmbedder(assistant.library.embedder)
-    return assistant
+_SESSION: list[SessionEmbedder] = []
+
+
+def session_embedder() -> SessionEmbedder:
+    """The session's caching embedder, for ``Assistant(embedder=...)``."""
+    if not _SESSION:
+        _SESSION.append(SessionEmbedder())
+    return _SESSION[0]
 
 
 # -- stores: embedded and server ------------------------------------------------------------------
@@ -147,7 +177,7 @@ def make_assistant(tmp_path, store_kind, request):
         from assistant.config import load_settings
 
         settings = load_settings(None, store=env_store, **kwargs)
-        a = share_embeddings(Assistant(settings=settings))
+        a = Assistant(settings=settings, embedder=session_embedder())
         made.append(a)
         return a
 
@@ -173,7 +203,7 @@ def sample_library(request, tmp_path_factory):
                   "name": "sample" + uuid.uuid4().hex[:8]}
     with pytest.MonkeyPatch.context() as mp:  # its cache folder: not the user's
         mp.setenv("XDG_CACHE_HOME", str(folder / "xdg-cache"))
-        a = share_embeddings(Assistant(settings=load_settings(None, store=store)))
+        a = Assistant(settings=load_settings(None, store=store), embedder=session_embedder())
         report = a.ingest([PAPERS])
     assert not report.failed, report.failed
     return a

@@ -1,7 +1,9 @@
 """A scriptable OpenAI-compatible HTTP server on 127.0.0.1 for engine tests.
 
 Each POST /v1/chat/completions takes the next :class:`Reply` from the script (the last one
-repeats), answering as JSON or as SSE depending on the request's ``"stream"`` flag::
+repeats), answering as JSON or as SSE depending on the request's ``"stream"`` flag. POST
+/v1/embeddings takes one too: an error reply fails it, any other returns :func:`fake_vector`
+of each input (as floats, or base64 float32 when the client asks, as the openai client does)::
 
     with FakeOpenAIServer() as server:
         server.script(error(429), answer("Hello", pieces=["Hel", "lo"]))
@@ -12,7 +14,12 @@ repeats), answering as JSON or as SSE depending on the request's ``"stream"`` fl
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import re
+import struct
 import sys
 import threading
 import time
@@ -31,8 +38,12 @@ __all__ = [
     "cut",
     "error",
     "fake_openai_server",
+    "fake_vector",
     "hang",
+    "truncated",
 ]
+
+EMBEDDING_DIM = 64
 
 
 @dataclass
@@ -47,12 +58,25 @@ class Reply:
     delay: float = 0.0  # seconds to wait before answering (a hang when > client timeout)
     cut_after: int | None = None  # stream: stop after this many pieces, no finish_reason/[DONE]
     clean_eof: bool = False  # when cut: end the body properly instead of dropping the socket
+    finish_reason: str = "stop"  # "length": the model hit max_tokens or the context was full
+    piece_delay: float = 0.0  # stream: seconds between pieces (a model generating tokens)
 
     def stream_pieces(self) -> list[str]:
         if self.pieces is not None:
             return list(self.pieces)
         words = self.text.split(" ")
         return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+
+def fake_vector(text: str, dim: int = EMBEDDING_DIM) -> list[float]:
+    """A deterministic bag-of-words vector (each lowercased word hashed into a bucket), so
+    texts that share words are near each other: enough for retrieval to find them."""
+    vector = [0.0] * dim
+    for word in re.findall(r"\w+", text.lower()):
+        bucket = int.from_bytes(hashlib.sha1(word.encode()).digest()[:4], "little") % dim
+        vector[bucket] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
 
 
 def answer(text: str = "Hello from the fake server.", pieces: list[str] | None = None) -> Reply:
@@ -64,6 +88,11 @@ def error(status: int, message: str = "", retry_after: float | None = None) -> R
     """An HTTP error with an OpenAI-style error body."""
     headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
     return Reply(status=status, message=message or f"fake error {status}", headers=headers)
+
+
+def truncated(text: str, pieces: list[str] | None = None) -> Reply:
+    """An answer the server ended with finish_reason "length" (token limit, full context)."""
+    return Reply(text=text, pieces=pieces, finish_reason="length")
 
 
 def hang(seconds: float = 30.0) -> Reply:
@@ -113,15 +142,18 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         fake = self.server.fake
-        reply = fake._record_and_next(self, raw, body)
-        if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
+        reply = fake.record_and_next(self, raw, body)
+        route = self.path.rstrip("/").removeprefix("/v1")
+        if route not in ("/chat/completions", "/embeddings"):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        if reply.delay and fake._stopping.wait(reply.delay):
+        if reply.delay and fake.stopping.wait(reply.delay):
             return
         try:
             if reply.status != 200:
                 self._send_json(reply.status, _error_body(reply), reply.headers)
+            elif route == "/embeddings":
+                self._send_json(200, _embeddings(body))
             elif isinstance(body, dict) and body.get("stream"):
                 self._send_stream(reply, body)
             else:
@@ -149,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.close_connection = True
             return
-        self._send_json(200, _completion(reply.text, body))
+        self._send_json(200, _completion(reply.text, body, reply.finish_reason))
 
     def _send_stream(self, reply: Reply, body: Any) -> None:
         self.send_response(200)
@@ -164,8 +196,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
+            if i and reply.piece_delay and self.server.fake.stopping.wait(reply.piece_delay):
+                return
             self._event(_chunk_payload(body, delta, None))
-        self._event(_chunk_payload(body, {}, "stop"))
+        self._event(_chunk_payload(body, {}, reply.finish_reason))
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
@@ -181,7 +215,7 @@ def _model(body: Any) -> str:
     return str(body.get("model", "fake-model")) if isinstance(body, dict) else "fake-model"
 
 
-def _completion(text: str, body: Any) -> dict[str, Any]:
+def _completion(text: str, body: Any, finish_reason: str = "stop") -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -191,11 +225,25 @@ def _completion(text: str, body: Any) -> dict[str, Any]:
             {
                 "index": 0,
                 "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "finish_reason": finish_reason,
             }
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def _embeddings(body: Any) -> dict[str, Any]:
+    inputs = body.get("input", []) if isinstance(body, dict) else []
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    as_base64 = isinstance(body, dict) and body.get("encoding_format") == "base64"
+    data = []
+    for i, text in enumerate(inputs):
+        vector: Any = fake_vector(str(text))
+        if as_base64:
+            vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": i, "embedding": vector})
+    return {"object": "list", "data": data, "model": _model(body),
+            "usage": {"prompt_tokens": 1, "total_tokens": 1}}
 
 
 def _chunk_payload(body: Any, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
@@ -222,7 +270,8 @@ class FakeOpenAIServer:
         self.requests: list[RecordedRequest] = []
         self._replies: list[Reply] = [answer()]
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
+        self.stopping = threading.Event()
+        """Set when the server stops: waiting handlers give up."""
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -248,7 +297,7 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # release hanging handlers
+        self.stopping.set()  # release hanging handlers
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -261,7 +310,8 @@ class FakeOpenAIServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def _record_and_next(self, handler: _Handler, raw: bytes, body: Any) -> Reply:
+    def record_and_next(self, handler: _Handler, raw: bytes, body: Any) -> Reply:
+        """Record a request; the reply it gets."""
         with self._lock:
             self.requests.append(
                 RecordedRequest(

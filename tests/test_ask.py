@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from assistant import Answer, Assistant, LLMError
+from assistant.answering.markers import parse_markers
 from assistant.config import load_settings
 from tests.fake_openai_server import FakeOpenAIServer, answer, cut, error, hang
 
@@ -19,8 +20,6 @@ REALHF_Q = ("What range of speedups over baselines is reported for the RLHF trai
 
 def assert_citations_resolve(ans: Answer) -> None:
     """Every marker in the text is a citation, and every citation is a retrieved passage."""
-    from assistant.answering.markers import parse_markers
-
     retrieved = {p.chunk_id: p for p in ans.retrieved}
     numbers = {c.n for c in ans.citations}
     assert numbers == set(range(1, len(ans.citations) + 1))
@@ -61,6 +60,29 @@ def test_unanswerable_question_abstains_and_names_nearest_papers(sample_library)
     ans = sample_library.ask("What is the boiling point of liquid nitrogen at sea level?")
     assert ans.abstained and ans.citations == []
     assert "does not contain" in ans.text and "nearest papers" in ans.text
+    assert ans.short_answer is None and ans.to_json()["short_answer"] is None
+
+
+@pytest.mark.parametrize(("question", "expansion"), [
+    ("What does MMACE stand for?", "Molecular Model Agnostic Counterfactual Explanations"),
+    ("What does XAI stand for?", "xplainable artificial intelligence"),
+])
+def test_rare_terms_in_the_library_prevent_a_false_abstention(sample_library, question,
+                                                              expansion):
+    """A short question about an acronym one paper defines is answered, with the expansion."""
+    ans = sample_library.ask(question)
+    assert not ans.abstained
+    assert ans.short_answer and expansion.lower() in ans.short_answer.lower()
+    assert ans.text.startswith("**") and ans.citations[0].title.startswith("A Perspective")
+
+
+def test_short_answer_comes_first_and_is_cited(sample_library):
+    ans = sample_library.ask(REALHF_Q)
+    assert ans.short_answer and "2.0-10.6" in ans.short_answer
+    first = ans.sentences[0]
+    assert ans.short_answer in first.text and first.citations and first.support == "supported"
+    quote = next(c.quote for c in ans.citations if c.n == first.citations[0])
+    assert ans.short_answer in quote
 
 
 def test_scoped_question_stays_in_the_paper(sample_library):
@@ -86,7 +108,9 @@ def test_cli_ask_json_has_the_documented_shape(sample_library):
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
-    assert {"answer", "abstained", "citations", "sentences", "retrieved", "engine"} <= set(doc)
+    assert {"answer", "short_answer", "abstained", "citations", "sentences", "retrieved",
+            "engine"} <= set(doc)
+    assert "2.0-10.6" in doc["short_answer"]
     assert {"n", "paper_id", "title", "chunk_id", "page", "quote"} <= set(doc["citations"][0])
     assert {"text", "citations", "support"} <= set(doc["sentences"][0])
     assert {"paper_id", "title", "score"} <= set(doc["retrieved"][0])
@@ -115,6 +139,20 @@ def test_llm_answer_is_checked_bad_marker_dropped_uncited_flagged(sample_library
     # the prompt carried fenced, numbered passages and the question last
     prompt = server.requests[0].body["messages"][-1]["content"]
     assert '<passage n="1"' in prompt and prompt.rstrip().endswith(REALHF_Q.rstrip("?") + "?")
+
+
+def test_llm_short_answer_comes_first_and_goes_through_the_checks(sample_library, server):
+    server.script(answer(
+        "Short answer: 2.0-10.6times [1]\n"
+        "ReaLHF reports speedups of 2.0-10.6times compared to baselines [1]."
+    ))
+    a = llm_assistant(sample_library, base_url=server.base_url)
+    ans = a.ask(REALHF_Q)
+    assert ans.short_answer == "2.0-10.6times"
+    assert ans.text.startswith("**2.0-10.6times** [1]")
+    assert ans.sentences[0].support == "supported" and ans.sentences[0].citations == [1]
+    prompt = server.requests[-1].body["messages"][-1]["content"]
+    assert "Short answer:" in prompt
 
 
 def test_llm_streams_pieces_then_the_answer(sample_library, server):
@@ -175,4 +213,9 @@ def test_local_engine_answers_and_every_citation_resolves(sample_library):
     assert ans.engine == "local" and ans.text.strip()
     assert_citations_resolve(ans)
     assert len(ans.citations) <= 3  # it only saw three passages
-    assert all(s.support in ("supported", "weak", "unsupported") for s in ans.sentences)
+    numbers = {c.n for c in ans.citations}
+    for s in ans.sentences:  # the checker judged every claim the small model made
+        assert s.text in ans.text
+        assert set(parse_markers(s.text)) <= set(s.citations) <= numbers
+        if not s.citations:
+            assert s.support == "unsupported", s  # an uncited claim is never passed

@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from assistant.answering.citations import QUOTE_MAX, build_answer, is_abstention
-from assistant.answering.markers import parse_markers
+from assistant.answering.markers import parse_markers, strip_markers
 from assistant.answering.sentences import split_sentences
 from assistant.library.embedding import OnnxMiniLM
 from assistant.types import Passage
@@ -121,13 +121,29 @@ def test_parse_markers(text, numbers):
     assert parse_markers(text) == numbers
 
 
-def test_same_chunk_twice_shares_a_number():
+def test_same_chunk_twice_shares_a_number_per_quoted_sentence():
     passages = [passage(MAM, 1), passage(MAM, 1)]
     ans = build_answer(
-        "MaMs are generative models [2]. They are fast [1].", passages, engine="fake", embed=None
+        "MaMs are generative models [2]. They model marginals of generative models [1].",
+        passages, engine="fake", embed=None
     )
-    assert ans.text == "MaMs are generative models [1]. They are fast [1]."
+    assert ans.text == ("MaMs are generative models [1]. "
+                        "They model marginals of generative models [1].")
     assert len(ans.citations) == 1
+
+
+def test_each_cited_sentence_gets_its_own_quote():
+    """Two sentences resting on different sentences of one passage get two numbers, each
+    quoting the sentence it copies: a reader checking a sentence finds it in its quote."""
+    sentences = split_sentences(abstract(MAM))
+    first, other = sentences[0], sentences[2]
+    ans = build_answer(f"{first} [1] {other} [1]", [passage(MAM, 1)], engine="extractive",
+                       embed=None)
+    assert [s.citations for s in ans.sentences] == [[1], [2]]
+    assert {c.chunk_id for c in ans.citations} == {"chunk-1"}
+    by_n = {c.n: c.quote for c in ans.citations}
+    for s in ans.sentences:
+        assert strip_markers(s.text).strip() in by_n[s.citations[0]]
 
 
 # --- sentence splitting ------------------------------------------------------------------------
@@ -254,7 +270,9 @@ def test_paraphrases_supported_and_wrong_citations_unsupported(embed):
     own = [(claim, i) for i, (_, claim) in enumerate(HELD_OUT, 1)]
     marks = _marks(own, passages, embed)
     assert "unsupported" not in marks
-    assert marks.count("supported") >= len(marks) - 1, marks
+    # a model's sentences are also checked for names, numbers and relations against the best
+    # cited sentence (support.py): free rewordings may be left doubtful, never false
+    assert marks.count("supported") >= len(marks) - 3, marks
     shifted = [(claim, i % len(HELD_OUT) + 1) for claim, i in own]  # cited to another abstract
     assert _marks(shifted, passages, embed) == ["unsupported"] * len(HELD_OUT)
 
@@ -273,8 +291,8 @@ def test_verbatim_unrelated_and_numbers(embed):
         "supported",
         "unsupported",
         "supported",
-        "weak",
-        "weak",
+        "unsupported",  # numbers found nowhere in the passage (support.py)
+        "unsupported",
     ]
 
 
@@ -338,3 +356,76 @@ def test_markers_on_their_own_line_and_wordy_markers():
         ([1], "supported"),
         ([2, 1], "supported"),
     ]
+
+
+# --- citations that cannot mislead ------------------------------------------------------------
+SOURCE_BRACKETS = [
+    ("The county seat is Butler, Bates County, Missouri.[7] It grew fast.", "[7]"),
+    ("Earlier optimizers [12\u201314] diverge on this task. We fix that here.", "[12\u201314]"),
+    ("Two studies [3, 5] report the same drop. We confirm it.", "[3, 5]"),
+    ("Prior work (3) reports the same drop. We confirm it.", "(3)"),
+    ("Prior work\u00b3 reports the same drop. We confirm it.", "\u00b3"),
+]
+
+
+@pytest.mark.parametrize(("text", "bracket"), SOURCE_BRACKETS)
+def test_source_brackets_never_become_citations(text, bracket):
+    """Whatever its bracket style, a paper's own reference is no marker of ours: not when
+    the extractive engine copies the sentence, not when a model copies it into its answer."""
+    from assistant.answering.engines.extractive import ExtractiveEngine
+    from assistant.search.question import question_kind, question_terms
+    from assistant.search.retriever import Retrieval
+
+    passages = [Passage(f"c{i}", f"p{i}", f"Paper {i}", text if i == 1 else
+                        "Unrelated work studies optimizers. It reports nothing else.",
+                        1, None, 0.9) for i in range(1, 9)]
+    question = "What does prior work report about the drop and the county seat?"
+    r = Retrieval(question, question_kind(question), passages,
+                  [(p.paper_id, p.title, p.score) for p in passages], 0.9, False,
+                  dict.fromkeys(question_terms(question), 1.0))
+    for raw, engine in ((ExtractiveEngine().answer(question, r), "extractive"),
+                        (" ".join(text.split(". ")[:1]) + ". [1]", "fake")):
+        ans = build_answer(raw, passages, engine=engine, embed=None, question=question)
+        assert [c.paper_id for c in ans.citations] == ["p1"], (raw, ans.text)
+        assert all(s.citations == [1] for s in ans.sentences if s.citations)
+        if bracket.startswith("["):
+            assert bracket not in strip_markers(ans.text)  # shown as "(ref. 7)" instead
+            assert "(ref" in ans.text
+
+
+def test_every_cited_sentence_is_inside_its_quote():
+    passages = [passage(MAM, 1), passage(LION, 2)]
+    mam, lion = split_sentences(abstract(MAM)), split_sentences(abstract(LION))
+    raw = " ".join([f"{mam[0]} [1]", f"{lion[1]} [2]", f"{mam[-1]} [1]", f"{lion[0]} [2]"])
+    ans = build_answer(raw, passages, engine="extractive", embed=None)
+    quotes = {c.n: " ".join(c.quote.split()) for c in ans.citations}
+    assert len(ans.citations) == 4
+    for s in ans.sentences:
+        (n,) = s.citations
+        assert " ".join(strip_markers(s.text).split()) in quotes[n], (s.text, quotes[n])
+
+
+@pytest.mark.parametrize("fragment", [
+    "\u2026we identify that an agreed upon",
+    "we identify that an agreed upon definition",
+    "MaMs are a new family of generative models for the",
+    "MaMs are a new family of generative models for high-dimensional discrete\u2026",
+])
+def test_a_fragment_is_never_supported(fragment, embed):
+    ans = build_answer(f"{fragment} [1]", [passage(MAM, 1)], engine="fake", embed=embed)
+    assert [s.support for s in ans.sentences] != ["supported"]
+    whole = "MaMs are a new family of generative models for high-dimensional discrete data."
+    ans = build_answer(f"{whole} [1]", [passage(MAM, 1)], engine="fake", embed=embed)
+    assert [s.support for s in ans.sentences] == ["supported"]
+
+
+def test_support_says_whether_the_sentence_answers_the_question():
+    sentences = split_sentences(abstract(MAM))
+    raw = f"**{sentences[0].split(',')[0].rstrip('.')}** [1]\n\n{sentences[0]} [1]"
+    on = build_answer(raw, [passage(MAM, 1)], engine="extractive", embed=None,
+                      question="What are marginalization models?")
+    assert on.short_answer and on.short_answer in sentences[0]
+    assert {s.support for s in on.sentences} == {"supported"}
+    off = build_answer(f"{sentences[0]} [1]", [passage(MAM, 1)], engine="extractive",
+                       embed=None, question="Which optimizer does Lion replace?")
+    assert [s.support for s in off.sentences] == ["weak"]  # verbatim, but not an answer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest import iter_sources
-from assistant.types import FileFailure
+from assistant.types import FileFailure, Skipped
 
 
 def touch(path: Path, text: str = "x") -> Path:
@@ -32,9 +32,14 @@ def test_folder_is_walked_sorted_and_hidden_entries_skipped(tmp_path):
     for name in ["b.txt", "a.pdf", "sub/z.md", "sub/deeper/c.html", ".hidden.txt", ".git/x.txt"]:
         touch(tmp_path / name)
     found = list(iter_sources([tmp_path]))
+    skipped = sorted(os.path.relpath(s.path, tmp_path) for s in found if isinstance(s, Skipped))
+    assert skipped == [".git", ".hidden.txt"]  # reported, not failed, not read
+    found = [p for p in found if not isinstance(p, Skipped)]
     assert all(isinstance(p, Path) for p in found)
     assert rel(found, tmp_path) == ["a.pdf", "b.txt", "sub/deeper/c.html", "sub/z.md"]
-    assert rel(iter_sources([str(tmp_path)]), tmp_path) == rel(found, tmp_path)
+    assert [p for p in iter_sources([str(tmp_path)]) if not isinstance(p, Skipped)] == found
+    named = list(iter_sources([tmp_path / ".git", tmp_path / ".hidden.txt"]))  # named: read
+    assert rel(named, tmp_path) == [".git/x.txt", ".hidden.txt"]
 
 
 def test_missing_path_is_a_failure_and_the_walk_goes_on(tmp_path):

@@ -25,6 +25,8 @@ def _claims(answer: str) -> list[tuple[str, int]]:
         if not line or line.startswith("#"):
             continue
         line = re.sub(r"^- \*\*.+?\*\* \u2014 ", "", line)  # "- **Title** — sentence [n]"
+        line = re.sub(r"^\*\*(?:Yes|No)\.\*\* ", "", line)  # the verdict before its sentence
+        line = line.replace("**", "")  # the short answer: a verbatim span
         out.extend((m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(line))
     return out
 
@@ -61,7 +63,8 @@ def test_number_sentence_first_on_synthetic_passages():
                                 "The code is released.")],
     )
     answer = ExtractiveEngine().answer(r.question, r)
-    assert answer.startswith("Foo reduces the training time by 37.5% on ImageNet. [1]")
+    assert answer.startswith("**37.5%** [1]\n\nFoo reduces the training time by 37.5% on "
+                             "ImageNet. [1]")  # the short answer, then its sentence
     _assert_verbatim(answer, r.passages)
 
 
@@ -80,7 +83,8 @@ def test_number_question_gets_the_sentence_with_the_number(retriever):
          "eigenbasis of Shampoo's preconditioner cut the number of iterations compared to AdamW?")
     r = retriever.retrieve(q)
     answer = ExtractiveEngine().answer(q, r)
-    first, n = _claims(answer)[0]
+    (short, n0), (first, n) = _claims(answer)[:2]
+    assert "40%" in short and short in first and n0 == n
     assert "40%" in first and "AdamW" in first
     assert r.passages[n - 1].title.startswith("SOAP")
     _assert_verbatim(answer, r.passages)

@@ -24,7 +24,7 @@ import pytest
 from assistant import Assistant
 from assistant.config import load_settings
 from assistant.errors import LLMError, StoreMismatchError
-from tests.conftest import share_embeddings
+from tests.conftest import session_embedder
 from tests.fake_openai_server import FakeOpenAIServer, answer, cut, error, hang
 from tests.storecheck import assert_complete, driver, driver_env, paper_files
 
@@ -49,7 +49,7 @@ def open_library(store: Path, url: str | None, name: str, **sections) -> Assista
     """An Assistant on that library, in this process."""
     settings = load_settings(None, store={"path": str(store), "url": url or "", "name": name},
                              **sections)
-    return share_embeddings(Assistant(settings=settings))
+    return Assistant(settings=settings, embedder=session_embedder())
 
 
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
@@ -224,7 +224,7 @@ def small_library(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults-lib")
     (folder / "p").mkdir()
     (folder / "p" / "note.md").write_text(NOTE)
-    a = share_embeddings(Assistant(store=folder / "store"))
+    a = Assistant(store=folder / "store", embedder=session_embedder())
     a.ingest([folder / "p"])
     return a
 
@@ -244,7 +244,7 @@ def test_endpoint_faults_through_the_api_leave_the_library_whole(small_library, 
         settings = load_settings(None, store={"path": str(small_library.store_dir)},
                                  llm={"engine": "openai", "base_url": server.base_url,
                                       "max_retries": 1, "timeout": 1})
-        a = share_embeddings(Assistant(settings=settings))
+        a = Assistant(settings=settings, embedder=session_embedder())
         if message is None:
             ans = a.ask(QUESTION)
             assert ans.citations and "80%" in ans.text
@@ -343,13 +343,13 @@ def test_injected_instructions_stay_fenced_data(tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-injection")
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "evil.md").write_text(INJECTED)
-    a = share_embeddings(Assistant(store=tmp_path / "store"))
+    a = Assistant(store=tmp_path / "store", embedder=session_embedder())
     a.ingest([tmp_path / "p"])
     with FakeOpenAIServer() as server:
         server.script(answer("PWNED"), answer("Quokkaspar removes 80% of edges [1]."))
         settings = load_settings(None, store={"path": str(tmp_path / "store")},
                                  llm={"engine": "openai", "base_url": server.base_url})
-        llm = share_embeddings(Assistant(settings=settings))
+        llm = Assistant(settings=settings, embedder=session_embedder())
         obeyed = llm.ask(QUESTION)
         fine = llm.ask(QUESTION)
         system, user = server.requests[0].body["messages"]

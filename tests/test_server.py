@@ -16,7 +16,7 @@ import pytest
 from assistant import Assistant
 from assistant.config import load_settings
 from assistant.errors import ConfigError, StoreError
-from tests.conftest import share_embeddings
+from tests.conftest import session_embedder
 from tests.storecheck import driver_env, paper_files
 
 TOKEN_ENV = "TEST_CHROMA_TOKEN"
@@ -90,7 +90,7 @@ def proxy(chroma_url) -> Iterator[AuthProxy]:
 def server_assistant(url: str, tmp_path, name: str, **store) -> Assistant:
     settings = load_settings(None, store={"path": str(tmp_path / "store"), "url": url,
                                           "name": name, **store})
-    return share_embeddings(Assistant(settings=settings))
+    return Assistant(settings=settings, embedder=session_embedder())
 
 
 def test_the_token_from_the_environment_is_sent_the_way_chroma_expects(proxy, tmp_path,

@@ -8,6 +8,7 @@ small paper whose text is full of Rich/Textual markup.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
 import time
@@ -419,7 +420,8 @@ async def test_empty_library_is_ingested_on_start(tmp_path):
     app = make_app(a, tmp_path, ingest_if_empty=str(folder))
     async with app.run_test(size=SIZE) as pilot:
         await started(pilot)
-        assert len(app.papers) == 1 and "1 papers" in app.sub_title
+        assert len(app.papers) == 1
+        assert re.search(r"\b1 paper · \d+ chunks?$", app.sub_title), app.sub_title
     a.close()
 
 
@@ -519,11 +521,18 @@ async def test_commands_and_help(sample_library, tmp_path):
 
 async def test_typing_is_not_blocked_while_the_library_loads(tmp_path, sample_library):
     """The first screen is interactive before the store is open (loading runs in a worker)."""
+    from assistant.library.locking import data_lock
+
     a = Assistant(store=sample_library.store_dir)  # a fresh object: nothing loaded yet
     app = make_app(a, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*"hello")
-        assert app.chat.prompt.value == "hello"
-        assert not app.is_ready or "papers" in app.sub_title
-        await asyncio.wait_for(app.wait_ready(), 60)
+    with contextlib.ExitStack() as writer:
+        writer.enter_context(data_lock(a.store_dir).exclusive())  # opening the store waits
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press(*"hello")
+            await pilot.pause(0.3)
+            assert app.chat.prompt.value == "hello" and not app.is_ready
+            assert "opening the library" in app.sub_title
+            writer.close()  # the write step ends: the library opens
+            await asyncio.wait_for(app.wait_ready(), 60)
+            assert f"{len(sample_library.papers())} papers" in app.sub_title
     a.close()

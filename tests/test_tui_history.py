@@ -62,6 +62,40 @@ def test_record_sessions_and_read_back(tmp_path):
         h.session(first.session_id)
 
 
+def test_short_answer_completeness_and_notes_survive_a_resume(tmp_path):
+    h = History(tmp_path / "history.sqlite3")
+    answer = _answer("**Yes.** It is [1].", [(1, "p1", "c1")], engine="openai")
+    answer.short_answer, answer.complete = "Yes", False
+    answer.notes = ["Incomplete answer: the model reached its token limit."]
+    first = h.record(None, "Is it?", answer)
+    back = h.exchanges(first.session_id)[0].answer
+    assert (back.short_answer, back.complete, back.notes) == (
+        "Yes", False, ["Incomplete answer: the model reached its token limit."])
+
+
+def test_a_version_1_history_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "history.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema of the first release, one exchange in it
+        db.executescript(
+            "CREATE TABLE sessions (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,"
+            " created REAL NOT NULL, updated REAL NOT NULL);"
+            "CREATE TABLE exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id INTEGER"
+            " NOT NULL, kind TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,"
+            " citations TEXT NOT NULL, sentences TEXT NOT NULL, engine TEXT NOT NULL,"
+            " abstained INTEGER NOT NULL, scope TEXT NOT NULL, answer_table TEXT,"
+            " created REAL NOT NULL);"
+            "INSERT INTO sessions VALUES (1, 'Old', 1.0, 1.0);"
+            "INSERT INTO exchanges VALUES (1, 1, 'ask', 'Old?', 'Old [1].', '[]', '[]',"
+            " 'extractive', 0, '[]', NULL, 1.0);"
+            "PRAGMA user_version = 1;")
+    h = History(path)
+    h.record(1, "New?", _answer("New [1].", [(1, "p1", "c1")]))
+    old, new = h.exchanges(1)
+    assert (old.answer.text, old.answer.short_answer, old.answer.complete) == ("Old [1].", None,
+                                                                               True)
+    assert new.answer.text == "New [1]."
+
+
 def test_markdown_export_numbers_references_once(tmp_path):
     h = History(tmp_path / "history.sqlite3")
     a = h.record(None, "Q1", _answer("One [1]. Two [2].", [(1, "p1", "c1"), (2, "p2", "c2")]))

@@ -17,8 +17,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..types import Answer, Citation, Passage, Sentence, Support
-from .markers import MARKER, marker_numbers, parse_markers, render_group, strip_markers
+from .markers import (
+    MARKER,
+    marker_numbers,
+    parse_markers,
+    render_group,
+    rewrite_markers,
+    strip_markers,
+)
 from .sentences import is_label, split_sentences, units, wordset
+from .support import recheck
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,6 +40,7 @@ __all__ = [
     "SCORE_WEAK",
     "build_answer",
     "is_abstention",
+    "speaks_of",
 ]
 
 Embed = Callable[[list[str]], "np.ndarray"]
@@ -221,12 +230,17 @@ class _Claim:
     text: str  # as it appears in the answer, markers included
     plain: str  # markers and Markdown removed
     cites: list[int]
+    start: int = 0  # span in the answer text
+    end: int = 0
+    short: bool = False  # the answer's short answer (a span, judged as one)
+    table_row: bool = False
 
 
 def _evidence(
     claims: list[_Claim], sources: list[list[str]], embed: Embed | None, passages: list[str]
-) -> tuple[list[_Evidence], list[list[float]]]:
-    """Score each claim against its cited passages; also score every passage sentence for quotes.
+) -> tuple[list[_Evidence], list[list[float]], dict[tuple[int, int], int]]:
+    """Score each claim against its cited passages; also score every passage sentence for quotes
+    and find, per claim and cited passage, the sentence that is its quote.
 
     ``sources[i]`` are the sentences of the passage cited as [i + 1], ``passages[i]`` its text.
     Only the CANDIDATES sentences with the most shared words are embedded per claim and passage.
@@ -241,6 +255,8 @@ def _evidence(
             picks[k, i] = sorted(range(len(shared)), key=lambda j: -shared[j])[:CANDIDATES]
             quote_scores[i] = [max(a, b) for a, b in zip(quote_scores[i], shared, strict=True)]
     best: list[float | None] = [None] * len(claims)
+    pair_scores: dict[tuple[int, int, int], float] = {
+        (k, i, j): float(len(words[i][j] & mine[k])) for (k, i), js in picks.items() for j in js}
     if embed is not None and claims:
         texts = list(
             dict.fromkeys(
@@ -257,6 +273,10 @@ def _evidence(
                 sim = float(vectors[row[claims[k].plain]] @ vectors[row[_plain(sources[i][j])]])
                 best[k] = max(best[k] or 0.0, sim)
                 quote_scores[i][j] = max(quote_scores[i][j], sim)
+                pair_scores[k, i, j] = sim
+    quote_of = {(k, i): _quote_sentence(claims[k].plain, sources[i], js,
+                                        [pair_scores[k, i, j] for j in js], mine[k], words[i])
+                for (k, i), js in picks.items() if js}
     numbers = [_numbers(t) for t in passages]
     seen = [set().union(*w) for w in words]
     out = []
@@ -271,15 +291,40 @@ def _evidence(
                 verbatim=any(_near_verbatim(claim.plain, passages[i]) for i in cited),
             )
         )
-    return out, quote_scores
+    return out, quote_scores, {key: j for key, j in quote_of.items() if j is not None}
 
 
-def _quote(sentences: list[str], scores: list[float], claims: list[str]) -> str:
-    """The best-scoring passage sentence, cut to QUOTE_MAX chars around the claims' words."""
+def _quote_sentence(claim: str, sentences: list[str], picks: list[int], scores: list[float],
+                    words: set[str], sentence_words: list[set[str]]) -> int | None:
+    """The passage sentence that is a claim's own quote: the one that holds it verbatim, else
+    the best-scoring one when it shares at least half the claim's words (None: no sentence of
+    this passage says it)."""
+    flat = _normalised(claim)
+    for j, sentence in enumerate(sentences):
+        if flat and flat in _normalised(sentence):
+            return j
+    j = picks[max(range(len(picks)), key=lambda x: scores[x])]
+    share = len(sentence_words[j] & words) / len(words) if words else 0.0
+    if share >= 0.5:
+        return j
+    # A claim that quotes several passages ("A says '...' [1], while B says '...' [2]"):
+    # the sentence of this passage that it mostly contains.
+    inside = [(len(sentence_words[x] & words) / len(sentence_words[x]), x) for x in picks
+              if len(sentence_words[x]) >= 4]
+    best_inside = max(inside, default=(0.0, -1))
+    return best_inside[1] if best_inside[0] >= 0.5 else None
+
+
+def _quote(sentences: list[str], scores: list[float], claims: list[str],
+           chosen: int | None = None) -> str:
+    """The claims' own passage sentence (``chosen``) or the best-scoring one; whole when it
+    holds a claim verbatim, else cut to QUOTE_MAX chars around the claims' words."""
     if not sentences:
         return ""
-    best = sentences[max(range(len(sentences)), key=lambda j: scores[j])]
-    if len(best) <= QUOTE_MAX:
+    best = sentences[chosen if chosen is not None
+                     else max(range(len(sentences)), key=lambda j: scores[j])]
+    flat = _normalised(best)
+    if len(best) <= QUOTE_MAX or any(_normalised(c) and _normalised(c) in flat for c in claims):
         return best
     wanted = _content_words(" ".join(claims))
     starts = [0] + [m.end() for m in re.finditer(r"\s+", best)]
@@ -291,6 +336,59 @@ def _quote(sentences: list[str], scores: list[float], claims: list[str]) -> str:
     return max(windows, key=lambda w: len(_content_words(w) & wanted)).strip()
 
 
+def _own_numbers(text: str, claims: list[_Claim], quote_of: dict[tuple[int, int], int]
+                 ) -> tuple[str, dict[int, tuple[int, int | None]]]:
+    """Give every (passage, quoted sentence) pair its own marker number, so each cited
+    sentence's quote is the sentence it rests on; a claim with no sentence of its own in a
+    passage shares that passage's first number. Returns the rewritten text (the claims'
+    texts, spans and numbers updated) and a map new number -> (passage number, sentence)."""
+    key_of: dict[tuple[int, int | None], int] = {}
+    first_of: dict[int, int] = {}
+    out: list[str] = []
+    pos = 0
+    for k, claim in enumerate(claims):
+        mapping: dict[int, int] = {}
+        for n in claim.cites:
+            j = quote_of.get((k, n - 1))
+            if j is None and n in first_of:
+                mapping[n] = first_of[n]
+                continue
+            mapping[n] = key_of.setdefault((n, j), len(key_of) + 1)
+            first_of.setdefault(n, mapping[n])
+        out.append(_map_other(text[pos:claim.start], first_of, key_of))
+        pos = claim.end
+        claim.text = rewrite_markers(claim.text, _renderer(mapping))
+        claim.start = sum(len(x) for x in out)
+        claim.end = claim.start + len(claim.text)
+        claim.cites = list(dict.fromkeys(mapping[n] for n in claim.cites))
+        out.append(claim.text)
+    out.append(_map_other(text[pos:], first_of, key_of))
+    return "".join(out), {new: key for key, new in key_of.items()}
+
+
+def _renderer(mapping: dict[int, int]) -> Callable[[list[int]], str]:
+    """Render a marker group through ``mapping`` (repeats dropped)."""
+    def render(numbers: list[int]) -> str:
+        mapped = list(dict.fromkeys(mapping[n] for n in numbers if n in mapping))
+        return render_group(mapped) if mapped else ""
+
+    return render
+
+
+def _map_other(segment: str, first_of: dict[int, int],
+               key_of: dict[tuple[int, int | None], int]) -> str:
+    """Markers outside claims (a "Sources: [2]" line): each passage's first number."""
+    def render(numbers: list[int]) -> str:
+        mapped = []
+        for n in numbers:
+            new = first_of.get(n) or key_of.setdefault((n, None), len(key_of) + 1)
+            first_of.setdefault(n, new)
+            mapped.append(new)
+        return render_group(list(dict.fromkeys(mapped)))
+
+    return rewrite_markers(segment, render)
+
+
 def build_answer(
     raw: str,
     passages: list[Passage],
@@ -298,15 +396,25 @@ def build_answer(
     engine: str,
     embed: Embed | None,
     abstained: bool = False,
+    question: str | None = None,
 ) -> Answer:
     """Check an engine's raw answer against the passages it was given (numbered from 1).
 
-    Unknown markers are dropped, the rest renumbered by first use; each claim sentence is judged
-    against the passages it cites (``embed=None``: word overlap only). Uncited sentences are
-    unsupported, except abstentions (all uncited ones when ``abstained``); an answer whose only
-    sentences are abstentions comes back with ``abstained=True``.
+    Bracket groups copied from the passages are the papers' references, not markers; unknown
+    markers are dropped, the rest numbered by first use so that every cited sentence has its
+    own quote; each claim sentence is judged against the passages it cites (``embed=None``:
+    word overlap only), and no better than "weak" when it is a fragment or (given the
+    ``question``) speaks of nothing it asks. Uncited sentences are unsupported, except
+    abstentions (all uncited ones when ``abstained``); an answer whose only sentences are
+    abstentions comes back with ``abstained=True``. A bold first paragraph with a marker (or
+    a bold Yes/No) is the short answer (:mod:`assistant.answering.short`).
     """
-    text, index_of = _renumber(raw.strip(), passages)
+    from .markers import neutralise_copied
+    from .short import read_short
+
+    raw = neutralise_copied(raw.strip(), [p.text for p in passages])
+    text, index_of = _renumber(raw, passages)
+    short = None if abstained else read_short(text)
     claims: list[_Claim] = []
     abstentions = 0
     for u in units(text):
@@ -320,27 +428,31 @@ def build_answer(
             continue
         if not markers and (abstained or is_abstention(sentence)):
             abstentions += 1
+        elif sentence.lstrip().startswith("|"):  # a table row: each cell is a claim
+            claims += _cell_claims(text, u.start, u.end)
         else:
-            claims.append(_Claim(sentence, _plain(sentence), markers))
+            claim = _Claim(sentence, _plain(sentence), markers, u.start, u.end,
+                           short=short is not None and not claims and u.start < 3
+                           and _plain(sentence).strip(" .") == short)
+            claims.append(claim)
     cited = [passages[index_of[n]] for n in range(1, len(index_of) + 1)]
     sources = [[x for x in split_sentences(p.text) if _plain(x)] for p in cited]
     judged = [c for c in claims if c.cites]
-    evidence, quote_scores = _evidence(judged, sources, embed, [p.text for p in cited])
-    marks = {id(c): _judge(e) for c, e in zip(judged, evidence, strict=True)}
-    citations = [
-        Citation(
-            n=n,
-            paper_id=p.paper_id,
-            title=p.title,
-            chunk_id=p.chunk_id,
-            page=p.page,
-            quote=_quote(
-                sources[n - 1], quote_scores[n - 1], [c.plain for c in judged if n in c.cites]
-            ),
-            section=p.section,
-        )
-        for n, p in enumerate(cited, 1)
-    ]
+    evidence, quote_scores, quote_of = _evidence(judged, sources, embed, [p.text for p in cited])
+    marks = {id(c): _mark(c, e, question, sources, quote_of, k)
+             for k, (c, e) in enumerate(zip(judged, evidence, strict=True))}
+    if embed is not None:  # a model's sentences: names, numbers, relations must hold too
+        marks = recheck(judged, marks, evidence, sources, cited)
+    text, numbers = _own_numbers(text, judged, quote_of)
+    citations = []
+    for n in sorted(numbers):
+        old, j = numbers[n]
+        p = cited[old - 1]
+        mine = [c.plain for c in judged if n in c.cites]
+        citations.append(Citation(
+            n=n, paper_id=p.paper_id, title=p.title, chunk_id=p.chunk_id, page=p.page,
+            quote=_quote(sources[old - 1], quote_scores[old - 1], mine, j),
+            section=p.section))
     return Answer(
         text=text,
         citations=citations,
@@ -348,4 +460,66 @@ def build_answer(
         abstained=abstained or (not claims and abstentions > 0),
         retrieved=list(passages),
         engine=engine,
+        short_answer=short if claims else None,
     )
+
+
+_CELL_EDGE = re.compile(r"(?<!\\)\|")
+_NOT_STATED = re.compile(r"^\W*(?:not stated|n/?a|none|-+)\W*$", re.IGNORECASE)
+
+
+def _cell_claims(text: str, start: int, end: int) -> list[_Claim]:
+    """The claims of a table row: every cell past the first (the row's name) that says
+    something, each with its own span, markers and quote."""
+    edges = [m.start() for m in _CELL_EDGE.finditer(text, start, end)]
+    out = []
+    for a, b in zip(edges[1:], edges[2:], strict=False):
+        lo, hi = a + 1, b
+        while lo < hi and text[lo].isspace():
+            lo += 1
+        while hi > lo and text[hi - 1].isspace():
+            hi -= 1
+        cell = text[lo:hi]
+        if not cell or _NOT_STATED.match(_plain(cell)):
+            continue
+        out.append(_Claim(cell, _plain(cell), parse_markers(cell), lo, hi, table_row=True))
+    return out
+
+
+def _mark(claim: _Claim, ev: _Evidence, question: str | None, sources: list[list[str]],
+          quote_of: dict[tuple[int, int], int], k: int) -> Support:
+    """The support mark: the evidence's, capped at "weak" for a fragment and for a sentence
+    that speaks of nothing the question asks. The short answer is a span: it is judged by
+    the passage sentence it was cut from."""
+    from .relevance import cap, is_fragment, is_relevant
+
+    mark = _judge(ev)
+    asked = _question_words(question)
+    if claim.short:
+        quoted = [sources[n - 1][quote_of[k, n - 1]] for n in claim.cites
+                  if (k, n - 1) in quote_of]
+        if not quoted:
+            return cap(mark, "weak")
+        return mark if is_relevant(_content_words(" ".join(quoted)), asked) else cap(mark, "weak")
+    if is_fragment(claim.plain, table_row=claim.table_row):
+        mark = cap(mark, "weak")
+    if not is_relevant(_content_words(claim.plain), asked):
+        mark = cap(mark, "weak")
+    return mark
+
+
+def _question_words(question: str | None) -> set[str]:
+    """The question's content words (frame words such as "which papers" left out)."""
+    if not question:
+        return set()
+    from ..search.question import content_words
+
+    return _content_words(content_words(question))
+
+
+def speaks_of(text: str, question: str) -> bool:
+    """Does ``text`` share a content word with ``question``? The relevance test of the support
+    mark, so an engine can leave out a sentence that would be marked weak for it."""
+    from .relevance import is_relevant
+
+    return is_relevant(_content_words(text), _question_words(question))

@@ -86,7 +86,7 @@ class EvalResult:
             "unanswerable": len(unans),
             "recall_at_5": _mean([q.recall_at_5 for q in ans if q.recall_at_5 is not None]),
             "gold_cited": _mean([float(q.gold_cited) for q in ans if q.gold_cited is not None]),
-            "keyword_hit": _mean([float(q.keyword_hit) for q in with_kw]),
+            "keyword_hit": _mean([float(bool(q.keyword_hit)) for q in with_kw]),
             "keyword_questions": len(with_kw),
             "cited_gold_share": _mean([q.cited_gold_share for q in ans
                                        if q.cited_gold_share is not None]),

@@ -1,6 +1,11 @@
 """The one grammar of citation markers: ``[1]``, ``[1, 2]``, ``[1; 3]``, ``[1-3]``, ``[1–3]``,
 ``[1—3]``. Everything that reads, strips, renumbers or renders markers goes through here, so the
 engines, the citation check, the history, the exports and the app agree on what a marker is.
+
+Only an engine places markers. Bracketed numbers inside a paper ("...Missouri.[7]", "[12-14]",
+"[3, 5]") are the paper's own references: :func:`neutralise_source_markers` turns them into
+``(ref. 7)`` wherever source text enters an answer or a prompt, so they can never be read as
+ours. Parenthesised numbers and superscripts are no markers in this grammar at all.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ __all__ = [
     "MAX_RANGE",
     "NOWHERE",
     "marker_numbers",
+    "neutralise_copied",
+    "neutralise_source_markers",
     "parse_markers",
     "remap_markers",
     "render_group",
@@ -95,3 +102,41 @@ def remap_markers(text: str, mapping: Mapping[int, int]) -> str:
     return rewrite_markers(
         text, lambda numbers: "".join(f"[{mapping.get(n, NOWHERE)}]" for n in numbers)
     )
+
+
+def _as_reference(m: re.Match[str]) -> str:
+    body = re.sub(r"\s+", " ", m.group(0)[1:-1].strip())
+    many = bool(re.search(r"[,;\-\u2013\u2014]", body))
+    return f"(ref{'s' if many else ''}. {body})"
+
+
+def neutralise_source_markers(text: str) -> str:
+    """Source text with its bracketed reference numbers written ``(ref. 7)``, ``(refs. 12-14)``:
+    no longer markers, still visible as the paper's own references. Idempotent."""
+    if "[" not in text:
+        return text
+    return MARKER.sub(lambda m: m.group(0) if marker_numbers(m.group(0)) is None
+                      else _as_reference(m), text)
+
+
+_CONTEXT = 24  # characters before a bracket group that must match the source verbatim
+
+
+def neutralise_copied(text: str, sources: list[str]) -> str:
+    """``text`` with every bracket group that was copied from ``sources`` together with the
+    words before it ("Bates County, Missouri.[7]") written as a reference: only the groups an
+    engine placed stay markers."""
+    flat = [" ".join(s.split()) for s in sources if "[" in s]
+    if not flat or "[" not in text:
+        return text
+
+    def sub(m: re.Match[str]) -> str:
+        before = " ".join(text[max(0, m.start() - _CONTEXT):m.start()].split()[1:])
+        copied = " ".join(f"{before} {m.group(0)}".split()) if before else ""
+        glued = " ".join((before + m.group(0)).split()) if before else ""
+        if marker_numbers(m.group(0)) is not None and before and any(
+                copied in s or glued in s for s in flat):
+            return _as_reference(m)
+        return m.group(0)
+
+    return MARKER.sub(sub, text)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import PromptError
 from ..types import Passage
+from .markers import neutralise_source_markers
 
 __all__ = [
     "DEFAULT_FOLDER",
@@ -143,7 +144,8 @@ def format_passages(passages: Sequence[Passage], *, start: int = 1) -> str:
             attrs += f' page="{_attr(p.page)}"'
         if p.section:
             attrs += f' section="{_attr(p.section)}"'
-        out.append(f"<passage {attrs}>\n{_neutralise(p.text.strip())}\n</passage>")
+        text = neutralise_source_markers(p.text.strip())  # a paper's [7] is no marker of ours
+        out.append(f"<passage {attrs}>\n{_neutralise(text)}\n</passage>")
     return "\n\n".join(out)
 
 

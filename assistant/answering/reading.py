@@ -24,6 +24,21 @@ if TYPE_CHECKING:
     from .engines.base import AnswerEngine
 
 
+def first_cited(answer: Answer) -> str | None:
+    """The first cited sentence (markers and emphasis removed) of an answer that opened with no
+    short answer, when it is short enough to be one."""
+    from .markers import strip_markers
+    from .short import MAX_WORDS
+
+    if answer.abstained:
+        return None
+    for sentence in answer.sentences:
+        if sentence.citations:
+            text = " ".join(strip_markers(sentence.text).replace("**", "").split())
+            return text if len(text.split()) <= MAX_WORDS else None
+    return None
+
+
 class Reader:
     """Answers questions over a library with the registered engines.
 
@@ -84,15 +99,22 @@ class Reader:
         return self.engine("extractive") if retrieval.abstain else engine
 
     def _finish(self, raw: str, retrieval: Retrieval, engine: AnswerEngine) -> Answer:
-        from .citations import build_answer
+        from .checking import check_reply
+        from .engines.extractive import ABSTAIN_TEXT
+        from .short import normalise_labelled
 
         writer = self._writer(engine, retrieval)
         passages = writer.answer_passages(retrieval)
         # Verbatim sentences are judged by word overlap; a model's text with embeddings too.
-        answer = build_answer(raw, passages, engine=engine.name,
-                              embed=None if writer.verbatim else self.embed,
-                              abstained=retrieval.abstain)
+        # The extractive engine also abstains when no passage holds a usable sentence.
+        abstained = retrieval.abstain or raw.lstrip().startswith(ABSTAIN_TEXT)
+        answer = check_reply(normalise_labelled(raw), passages, engine=engine.name,
+                             embed=None if writer.verbatim else self.embed,
+                             abstained=abstained, model=not writer.verbatim,
+                             question=retrieval.question)
         answer.retrieved = list(retrieval.passages)
+        if answer.short_answer is None and retrieval.kind not in ("topic", "summary", "compare"):
+            answer.short_answer = first_cited(answer)
         return answer
 
     def stream(self, question: str, engine: str, paper_ids: list[str] | None = None

@@ -63,7 +63,7 @@ _CUES = {
         r"devise|adopt|use|leverage|train|extend|study|analy[sz]e|investigate|cast|frame|"
         r"construct|define|provide|prove|suggest|outline|review|discuss|aim|test|examine|"
         r"explore|isolate|evaluate|conduct|compare|measure|apply|collect|curate|fine-?tune|"
-        r"model|identify|characteri[sz]e)|(?:this|our) "
+        r"model|identify|characteri[sz]e|optimi[sz]e)|(?:this|our) "
         r"(?:paper|work|article|study|approach|method|framework|model|algorithm|system|"
         r"technique|perspective|review|book|survey|tutorial|thesis|chapter|note|report)|"
         r"in this (?:paper|work|article|study|perspective|book|survey)|in (?:our|a) (?:further )?"
@@ -338,18 +338,37 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+RIVAL_MARGIN = 0.1  # a sentence that answers another heading better by this much stays there
+
+
+def belongs_elsewhere(u: Unit, aspect: str, score: float, rivals: tuple[str, ...]) -> bool:
+    """Does ``u`` answer another of the headings (``rivals``) clearly better than ``aspect``
+    ("achieves a 2.13x speedup" is a result, not data; "we develop X, which provides a
+    speedup" is the approach)? Each heading then holds the sentence that answers it."""
+    key = aspect_key(aspect)
+    for rival in rivals:
+        if aspect_key(rival) == key:
+            continue
+        other, evidence = aspect_score(u, rival)
+        if evidence and other > score + RIVAL_MARGIN:
+            return True
+    return False
+
+
 def pick(units: list[Unit], aspect: str, limit: int, taken: list[Unit],
-         redundancy: float = 0.5, same_passage: float = 0.15) -> list[Unit]:
-    """Up to ``limit`` units with evidence for ``aspect``, greedy MMR against ``taken`` (which
-    they join): score minus overlap with what is chosen, minus a little for a passage already
-    cited, so a summary spreads over the paper."""
+         redundancy: float = 0.5, same_passage: float = 0.15,
+         rivals: tuple[str, ...] = ()) -> list[Unit]:
+    """Up to ``limit`` units with evidence for ``aspect`` and none stronger for one of the
+    ``rivals`` aspects, greedy MMR against ``taken`` (which they join): score minus overlap
+    with what is chosen, minus a little for a passage already cited, so a summary spreads
+    over the paper."""
     used = {id(u) for u in taken}
     pool = []
     for u in units:
         if id(u) in used or u.noise:
             continue
         score, evidence = aspect_score(u, aspect)
-        if evidence:
+        if evidence and not belongs_elsewhere(u, aspect, score, rivals):
             pool.append((score, u))
     picked: list[Unit] = []
     while pool and len(picked) < limit:

@@ -117,9 +117,11 @@ def plan_summary(text: PaperText, length: str = "short") -> dict[str, list[Unit]
     pool = sorted(digest.values(), key=lambda u: u.order)
     taken: list[Unit] = []
     plan: dict[str, list[Unit]] = {}
+    rivals = ("problem", "approach", "data", "results", "limitations")
     for key, _ in HEADINGS:
         candidates = [u for u in pool if u.opening] if key == "tldr" else pool
-        chosen = pick(candidates or pool, key, LENGTHS[length][key], taken)
+        chosen = pick(candidates or pool, key, LENGTHS[length][key], taken,
+                      rivals=rivals if key in rivals else ())
         plan[key] = sorted(chosen, key=lambda u: u.order)
     if len(taken) < OVERVIEW_BELOW[length]:
         extra = pick(pool, "overview", OVERVIEW_BELOW[length] - len(taken), taken)

@@ -7,10 +7,17 @@ error; 3 the command could not run (store, model, endpoint or reference error); 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from ..textsafe import json_text, safe_line, safe_text
+from ..types import counted
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -71,10 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = _parser().parse_args(argv)
     command = args.command or "chat"
+
+    # The chat app reads Ctrl+C as a key; every other command stops at the first one.
+    with _exit_on_interrupt(command != "chat"):
+        code = _run(command, args)
+    if argv is None:  # closing down: a Ctrl+C now ends the process at once (shell status 130)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return code
+
+
+def _run(command: str, args: argparse.Namespace) -> int:
     from ..errors import AssistantError, ConfigError
 
     try:
         assistant = _assistant(args)
+        if command != "reindex":
+            _announce_pending_reindex(assistant)
         return COMMANDS[command](assistant, args)
     except ConfigError as exc:
         _error(str(exc))
@@ -82,9 +101,36 @@ def main(argv: list[str] | None = None) -> int:
     except AssistantError as exc:
         _error(str(exc))
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # the chat app, or a Ctrl+C the handler below did not see
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except OSError as exc:  # the file system said no (read-only, full, not a folder)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{(exc.strerror or str(exc)).lower()}")
+        return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _exit_on_interrupt(enabled: bool) -> Iterator[None]:
+    """While a command runs, the first Ctrl+C (SIGINT) ends the process at once with exit code
+    130, wherever it is: a reader thread hashing or parsing a file, a wait on a lock or a
+    server. Ending there is safe as a SIGKILL is: every write is crash-safe (see
+    ``library.store``), and the kernel drops the locks."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os.write(2, b"error: interrupted\n")
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _assistant(args: argparse.Namespace) -> Assistant:
@@ -93,12 +139,23 @@ def _assistant(args: argparse.Namespace) -> Assistant:
     return Assistant(store=args.store, config=args.config, llm=getattr(args, "llm", None))
 
 
+def _announce_pending_reindex(a: Assistant) -> None:
+    """Every command says so while a reindex is under way or was interrupted."""
+    notice = a.library.pending_reindex()
+    if notice:
+        _warn(notice)
+
+
 def _error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {safe_line(message)}", file=sys.stderr, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
 def _print_json(doc: object) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
 
 
 def _console():
@@ -120,11 +177,26 @@ def cmd_ingest(a: Assistant, args: argparse.Namespace) -> int:
         from .progress import print_report
 
         print_report(report)
-    for failure in report.failed:
-        print(f"failed: {failure.path}: {failure.error}", file=sys.stderr)
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
+
+
+SKIPPED_SHOWN = 5
+
+
+def print_problems(report) -> None:
+    """One ``failed:`` line per file that failed, one ``warning:`` line per warning, and the
+    first few ``skipped:`` entries (hidden files and folders, the store itself)."""
+    for failure in report.failed:
+        print(f"failed: {safe_line(failure.path)}: {safe_line(failure.error)}", file=sys.stderr)
+    for warning in report.warnings:
+        _warn(warning)
+    for skipped in report.skipped[:SKIPPED_SHOWN]:
+        print(f"skipped: {safe_line(skipped.path)}: {safe_line(skipped.reason)}",
+              file=sys.stderr)
+    if len(report.skipped) > SKIPPED_SHOWN:
+        print(f"skipped: ... and {len(report.skipped) - SKIPPED_SHOWN} more (see --json)",
+              file=sys.stderr)
 
 
 def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
@@ -138,14 +210,16 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{len(papers)} papers", title_justify="left")
+    table = Table(title=counted(len(papers), "paper"), title_justify="left")
     for col in ("id", "title", "authors", "year", "chunks", "source"):
         table.add_column(col, overflow="fold" if col == "title" else "ellipsis",
                          no_wrap=col == "id", min_width=16 if col == "id" else None)
-    for p in papers:
-        table.add_row(p.id, p.title, _short_authors(p.authors), str(p.year or ""), str(p.chunks),
-                      os.path.basename(p.source))
+    for p in papers:  # Text cells: a title or file name is never parsed as markup
+        table.add_row(*(Text(safe_line(v)) for v in (
+            p.id, p.title, _short_authors(p.authors), p.year or "", p.chunks,
+            os.path.basename(p.source))))
     _console().print(table)
     return EXIT_OK
 
@@ -163,15 +237,15 @@ def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(paper.to_json())
         return EXIT_OK
-    from rich.markup import escape
+    from rich.text import Text
 
     c = _console()
-    c.print(f"[bold]{escape(paper.title)}[/bold]  [dim]{paper.id}[/dim]")
+    c.print(Text.assemble((safe_line(paper.title), "bold"), "  ", (safe_line(paper.id), "dim")))
     for key, value in paper.to_json().items():
         if key == "authors" and value:
             value = "; ".join(value)
         if key not in ("title", "id") and value not in (None, "", []):
-            c.print(f"  {key}: {escape(str(value))}")
+            c.print(Text(f"  {key}: {safe_text(value)}"))
     return EXIT_OK
 
 
@@ -180,7 +254,7 @@ def cmd_remove(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"removed": {"id": paper.id, "title": paper.title}})
     else:
-        print(f"removed {paper.id}: {paper.title}")
+        print(f"removed {safe_line(paper.id)}: {safe_line(paper.title)}")
     return EXIT_OK
 
 
@@ -193,7 +267,9 @@ def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_json())
     else:
-        print(f"reindexed: {report.papers_total} papers, {report.chunks_total} chunks")
+        print(f"reindexed: {counted(report.papers_total, 'paper')}, "
+              f"{counted(report.chunks_total, 'chunk')}")
+    print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
 
@@ -215,14 +291,7 @@ def cmd_ask(a: Assistant, args: argparse.Namespace) -> int:
 def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
     from ..answering.evaluate import evaluate
 
-    try:
-        from pathlib import Path
-
-        questions = json.loads(Path(args.questions).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        from ..errors import ConfigError
-
-        raise ConfigError(f"{args.questions}: cannot read questions: {exc}") from None
+    questions = _question_file(args.questions)
     engine = a.engine_name(args.llm)
     a.ask("warm up", llm=engine)  # load the model and indexes outside the timings
     result = evaluate(lambda q: a.ask(q, llm=engine), questions)
@@ -230,8 +299,39 @@ def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
         _print_json({"engine": engine, **result.to_json()})
     else:
         print(f"engine: {engine}")
-        print(result.report())
+        print(safe_text(result.report()))
     return EXIT_OK
+
+
+QUESTION_FILE_LIMIT = 50_000_000
+
+
+def _question_file(path: str) -> list[dict]:
+    """The questions of an eval file, checked for shape (ConfigError naming the problem)."""
+    from ..config import read_user_file
+    from ..errors import ConfigError
+
+    text = read_user_file(path, QUESTION_FILE_LIMIT, "question file")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(doc, list):
+        raise ConfigError(f"{path}: expected a JSON list of questions, got {type(doc).__name__}")
+    for i, item in enumerate(doc, 1):
+        where = f"{path}: question {i}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{where}: expected an object, got {type(item).__name__}")
+        if not isinstance(item.get("question"), str) or not item["question"].strip():
+            raise ConfigError(f"{where}: 'question' must be a non-empty string")
+        for key in ("gold_titles", "answer_keywords"):
+            value = item.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: '{key}' must be a list of strings")
+        for key in ("id", "kind"):
+            if not isinstance(item.get(key, ""), str | int):
+                raise ConfigError(f"{where}: '{key}' must be a string")
+    return doc
 
 
 def cmd_chat(a: Assistant, args: argparse.Namespace) -> int:

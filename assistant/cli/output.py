@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from ..textsafe import safe_line, safe_text
 from ..types import Answer
 
 if TYPE_CHECKING:
     from ..api import Assistant
 
-SUPPORT_MARK = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+SUPPORT_MARK = {"supported": "✓", "weak": "?", "unsupported": "✗"}
+SUPPORT_LABEL = {"supported": "supported", "weak": "doubtful (partly supported)",
+                 "unsupported": "unsupported"}
 
 
 def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine: str) -> Answer:
@@ -21,7 +24,7 @@ def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine:
         if isinstance(event, Answer):
             answer = event
         elif live:
-            sys.stdout.write(f"\x1b[2m{event}\x1b[0m")
+            sys.stdout.write(f"\x1b[2m{safe_text(event)}\x1b[0m")
             sys.stdout.flush()
     if live:
         sys.stdout.write("\n\n")
@@ -30,29 +33,34 @@ def stream_answer(a: Assistant, question: str, papers: list[str] | None, engine:
 
 
 def print_answer(answer: Answer, engine_description: str) -> None:
-    """Header, Markdown answer, unsupported-sentence flags, numbered sources."""
+    """Header, Markdown answer, doubtful and unsupported sentences, numbered sources: all of it
+    through the terminal sanitiser; HTML-like text is escaped so it shows literally instead of
+    vanishing, and links show their address instead of becoming terminal hyperlinks."""
     from rich.console import Console
     from rich.markdown import Markdown
     from rich.text import Text
 
+    from ..answering.literal import literal_markdown
+
     console = Console()
-    console.print(Text(f"engine: {engine_description}", style="dim"))
-    console.print(Markdown(answer.text))
+    console.print(Text(f"engine: {safe_line(engine_description)}", style="dim"))
+    console.print(Markdown(literal_markdown(safe_text(answer.text)), hyperlinks=False))
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:
         console.print()
         for s in flagged:
-            line = Text(f"{SUPPORT_MARK[s.support]} {s.support}: ", style="yellow")
-            line.append(s.text)
+            line = Text(f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
+                        style="red" if s.support == "unsupported" else "yellow")
+            line.append(safe_text(s.text))
             console.print(line)
     if answer.citations:
         console.print()
         console.print(Text("Sources", style="bold"))
         for c in answer.citations:
-            where = c.location()
+            where = safe_line(c.location())
             line = Text(f"[{c.n}] ", style="cyan")
-            line.append(c.title, style="bold")
+            line.append(safe_line(c.title), style="bold")
             if where:
                 line.append(f" — {where}")
-            line.append(f"\n    “{c.quote}”", style="dim")
+            line.append(f"\n    “{safe_line(c.quote)}”", style="dim")
             console.print(line)

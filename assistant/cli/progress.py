@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
+from ..textsafe import safe_line
 from ..types import IngestReport
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class IngestDisplay:
@@ -12,7 +17,7 @@ class IngestDisplay:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._progress = None
+        self._progress: Progress | None = None
 
     def __enter__(self) -> IngestDisplay:
         if self.enabled:
@@ -29,7 +34,7 @@ class IngestDisplay:
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[extra]}"),
+                TextColumn("{task.fields[extra]}", markup=False),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,
@@ -39,7 +44,7 @@ class IngestDisplay:
             self._chunks = 0
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
             self._progress.__exit__(*exc)
 
@@ -50,7 +55,8 @@ class IngestDisplay:
     def file_done(self, path: str, status: str) -> None:
         if self._progress is not None:
             self._progress.update(
-                self._files, advance=1, extra=f"{self._chunks} chunks · {os.path.basename(path)}"
+                self._files, advance=1,
+                extra=f"{self._chunks} chunks · {safe_line(os.path.basename(path))}",
             )
 
     def chunks_done(self, n: int) -> None:
@@ -71,6 +77,7 @@ def print_report(report: IngestReport) -> None:
         ("files updated", len(report.updated)),
         ("files unchanged", len(report.unchanged)),
         ("files failed", len(report.failed)),
+        ("files skipped (hidden, or the store)", len(report.skipped)),
         ("papers added", report.papers_added),
         ("chunks added", report.chunks_added),
         ("papers in library", report.papers_total),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import AssistantError
+from ..textsafe import json_text, safe_line, safe_text
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -68,9 +68,9 @@ def write_exports(a: Assistant, answer: Answer, args: argparse.Namespace, headin
     if bib:
         cited = cited_papers(answer, papers)
         _write(bib, to_bibtex(cited))
-        print(f"wrote {len(cited)} BibTeX entries to {bib}", file=sys.stderr)
+        print(f"wrote {len(cited)} BibTeX entries to {safe_line(bib)}", file=sys.stderr)
     if out:
-        print(f"wrote {out}", file=sys.stderr)
+        print(f"wrote {safe_line(out)}", file=sys.stderr)
 
 
 def _write(path: str, text: str) -> None:
@@ -81,7 +81,7 @@ def _write(path: str, text: str) -> None:
 
 
 def _print_json(doc: object) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
 
 
 def cmd_summarize(a: Assistant, args: argparse.Namespace) -> int:
@@ -90,7 +90,7 @@ def cmd_summarize(a: Assistant, args: argparse.Namespace) -> int:
     engine = a.engine_name(args.llm)
     answer = a.summarize(args.ref, length=args.length, topic=args.topic, llm=engine)
     if not args.topic and answer.text.startswith("## Topic:"):
-        print(f"note: '{args.ref}' names no single paper; summarizing it as a topic "
+        print(f"note: '{safe_line(args.ref)}' names no single paper; summarizing it as a topic "
               "(give an id or a full title for one paper)", file=sys.stderr)
     if args.json:
         _print_json(answer.to_json())
@@ -119,12 +119,12 @@ def cmd_compare(a: Assistant, args: argparse.Namespace) -> int:
     if fmt == "json":
         _print_json(answer.to_json())
     elif fmt == "csv":
-        sys.stdout.write(table_csv(answer))
+        sys.stdout.write(safe_text(table_csv(answer)))
     elif fmt == "md":
         from ..records.export import to_markdown
 
         papers = {p.id: p for p in a.papers()}
-        sys.stdout.write(to_markdown(answer, heading="Comparison", papers=papers))
+        sys.stdout.write(safe_text(to_markdown(answer, heading="Comparison", papers=papers)))
     else:
         from .output import print_answer
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import re
 
-__all__ = ["decode_text", "looks_binary"]
+__all__ = ["decode_text", "drop_controls", "looks_binary"]
 
 _SAMPLE = 65536
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\v\f\r\x1b") + b"\x7f"
@@ -32,6 +33,21 @@ def looks_binary(data: bytes) -> bool:
     except UnicodeDecodeError:
         high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
         return high > 0.3 * len(sample)
+
+
+# Terminal escape sequences (CSI ... final byte; OSC ... BEL or ST; two-byte ESC x), then any
+# control character left: C0 except tab, newline, carriage return and form feed; DEL; C1.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]"
+                      r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(?:\x07|\x9c)?")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def drop_controls(text: str) -> str:
+    """Text without terminal escape sequences and control characters (NUL included), which
+    must never reach chunks or quotes; line breaks, tabs and form feeds stay."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 def decode_text(data: bytes, path: str) -> tuple[str, list[str]]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from assistant.errors import IngestError
 from assistant.types import Block, FileFailure, PaperDoc, ReadResult
 
+from .decode import drop_controls
 from .library_entry import Entry
 
 Reader = Callable[..., ReadResult]  # read_file(path, max_bytes=...)
@@ -125,21 +126,22 @@ def read_entry(entry: Entry, origin: Path, max_bytes: int, read: Reader) -> Read
         return ReadResult(papers=[], failures=[FileFailure(str(origin),
                                                            f"entry {entry.key}: {problem}")])
     if entry.abstract.strip() and entry.title:
+        abstract = drop_controls(" ".join(entry.abstract.split()))
         doc = PaperDoc(title=entry.title, source=str(origin), kind=_kind(origin),
-                       blocks=[Block(text=" ".join(entry.abstract.split()), section="Abstract",
-                                     section_kind="abstract")])
+                       blocks=[Block(text=abstract, section="Abstract", section_kind="abstract")])
         return ReadResult(papers=[_curate(doc, entry)])
     return ReadResult(papers=[], warnings=[
         f"{origin}: entry {entry.key}: no attachment and no abstract; skipped"])
 
 
 def _curate(doc: PaperDoc, entry: Entry) -> PaperDoc:
-    """The manager's metadata over what the reader detected."""
-    doc.title = entry.title or doc.title
-    doc.authors = list(entry.authors) or doc.authors
+    """The manager's metadata over what the reader detected (control characters dropped, as
+    read_file drops them from what it reads)."""
+    doc.title = drop_controls(entry.title) or doc.title
+    doc.authors = [drop_controls(a) for a in entry.authors] or doc.authors
     doc.year = entry.year or doc.year
     doc.doi = entry.doi or doc.doi
     doc.arxiv_id = entry.arxiv_id or doc.arxiv_id
-    doc.venue = entry.venue or doc.venue
+    doc.venue = drop_controls(entry.venue) if entry.venue else doc.venue
     doc.curated = True
     return doc

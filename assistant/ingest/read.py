@@ -2,61 +2,48 @@
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
 from assistant.errors import IngestError
 from assistant.types import ReadResult
 
-from .decode import decode_text
+from .decode import decode_text, drop_controls
 from .detect import sniff_bytes, text_kind
-from .fsutil import os_reason
+from .fsutil import os_reason, read_bounded
 from .listing import parse_listing
 from .managed import is_reference_library, read_reference_library
 from .text import read_markdown, read_text
 
 __all__ = ["read_file"]
 
-_MB = 1_000_000
-
-
-def _mb(n: int) -> str:
-    value = n / _MB
-    text = f"{value:.1f}" if value >= 0.1 else f"{value:.2g}"
-    return text.removesuffix(".0")
-
 
 def _load(path: Path, max_bytes: int) -> bytes:
-    source = str(path)
+    """The file's bytes: checked to be a regular file first, never more than ``max_bytes``."""
     try:
-        st = path.stat()
-    except FileNotFoundError:
-        reason = "broken symbolic link" if path.is_symlink() else "no such file or directory"
-        raise IngestError(source, reason) from None
+        data = read_bounded(path, max_bytes)
     except OSError as exc:
-        raise IngestError(source, os_reason(exc)) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise IngestError(source, "is a directory")
-    if not stat.S_ISREG(st.st_mode):
-        raise IngestError(source, "not a regular file")
-    if st.st_size == 0:
-        raise IngestError(source, "empty file")
-    if st.st_size > max_bytes:
-        reason = f"file too large ({_mb(st.st_size)} MB > limit {_mb(max_bytes)} MB)"
-        raise IngestError(source, reason)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise IngestError(source, os_reason(exc)) from None
-    if len(data) > max_bytes:  # grew since stat
-        raise IngestError(source, f"file too large (> limit {_mb(max_bytes)} MB)")
+        raise IngestError(str(path), os_reason(exc)) from None
     if not data:
-        raise IngestError(source, "empty file")
+        raise IngestError(str(path), "empty file")
     return data
 
 
 def read_file(path: Path, *, max_bytes: int) -> ReadResult:
+    """Read one source file into papers (a listing dump or a reference library gives many,
+    other files one); their text carries no control characters (a NUL anywhere, an escape
+    sequence), whatever the reader. See :func:`_read` for the reasons a file is refused."""
+    result = _read(path, max_bytes=max_bytes)
+    for doc in result.papers:
+        doc.title = drop_controls(doc.title)
+        doc.authors = [drop_controls(a) for a in doc.authors]
+        for block in doc.blocks:
+            block.text = drop_controls(block.text)
+            if block.section:
+                block.section = drop_controls(block.section)
+    return result
+
+
+def _read(path: Path, *, max_bytes: int) -> ReadResult:
     """Read one source file into papers (a listing dump or a reference library gives many,
     other files one).
 
@@ -81,7 +68,7 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
     if kind == "listing":
         papers = parse_listing(text, source)
     elif kind == "html":
-        from .html import read_html  # BeautifulSoup loads only when HTML comes
+        from .html import read_html  # lxml loads only when HTML comes
 
         papers = [read_html(text, source)]
     elif kind == "markdown":

@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from .embedding import WordPieceTokenizer
 
 
+CHARS_PER_TOKEN = 8
+"""A chunk holds at most this many characters per token of budget: English runs ~4-5 a token,
+so this never binds on text; it binds on a 'word' the tokenizer counts as one unknown token
+whatever its length (a 10 MB run of letters was one 10-million-character chunk)."""
+
+
 def chunk_id(paper_id: str, index: int) -> str:
     return f"{paper_id}:{index:04d}"
 
@@ -77,7 +83,8 @@ class Chunker:
         return chunks
 
     def _split(self, splitter, text: str, budget: int) -> list[str]:
-        """Split, then re-split any piece still over budget (very long 'sentences')."""
+        """Split, then re-split any piece still over budget (very long 'sentences'), then cut
+        any piece still over the character cap."""
         out: list[str] = []
         for piece in splitter.split_text(text):
             piece = piece.strip()
@@ -87,7 +94,8 @@ class Chunker:
                 out.append(piece)
             else:
                 out.extend(self._hard_split(piece, budget))
-        return out
+        limit = budget * CHARS_PER_TOKEN
+        return [part for piece in out for part in _cut(piece, limit)]
 
     def _hard_split(self, text: str, budget: int) -> list[str]:
         """Cut by words where no sentence boundary keeps a piece within budget."""
@@ -101,3 +109,17 @@ class Chunker:
         if current:
             pieces.append(" ".join(current))
         return pieces
+
+
+def _cut(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut at a space where there is one in
+    the second half of a piece."""
+    pieces = []
+    while len(text) > limit:
+        cut = text.rfind(" ", limit // 2, limit)
+        cut = cut if cut > 0 else limit
+        pieces.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        pieces.append(text)
+    return [p for p in pieces if p]

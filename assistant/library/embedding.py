@@ -26,6 +26,8 @@ class Embedder(Protocol):
     name: str
     dim: int
 
+    @property
+    def tokenizer(self) -> WordPieceTokenizer: ...
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from ..ingest.managed import (
     library_entries,
     read_entry,
 )
-from ..types import Chunk, FileFailure, IngestReport, PaperDoc
+from ..types import Chunk, FileFailure, IngestReport, PaperDoc, Skipped
 
 if TYPE_CHECKING:
     from .chunking import Chunker
@@ -80,12 +81,12 @@ class _Planned:
     replace: bool
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+def file_sha256(path: Path, max_bytes: int = 1 << 62, stop: threading.Event | None = None
+                ) -> str:
+    """Content hash of a regular file (checked before it is read; bounded; stoppable)."""
+    from ..ingest.fsutil import hash_file
+
+    return hash_file(path, max_bytes, stop)
 
 
 def text_sha(doc: PaperDoc) -> str:
@@ -145,11 +146,15 @@ class Ingestor:
         self._began = False
         self._warmed = False
         self.ids = Identities()
+        self._stop = threading.Event()  # set when the run stops early: the reader stops too
 
     def run(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         progress = progress or _Silent()
         report = IngestReport()
-        sources = list(iter_sources(paths))
+        self._stop = threading.Event()
+        found = list(iter_sources(paths, skip=[self.store.folder, self.store.sharing.lock_dir]))
+        report.skipped = [s for s in found if isinstance(s, Skipped)]
+        sources = [s for s in found if not isinstance(s, Skipped)]
         progress.start(len(sources))
         records = self.store.file_records([str(s.resolve()) for s in sources
                                            if isinstance(s, Path)])
@@ -173,15 +178,19 @@ class Ingestor:
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
             ahead: deque[Future[_Loaded]] = deque()
             fresh = any(isinstance(s, Path) and str(s.resolve()) not in records for s in sources)
-            for src in sources:
-                ahead.append(pool.submit(self._load, src, records))
-                if fresh:  # a new file will be embedded: the model loads while it is read
-                    fresh = False
-                    self._warm()
-                if len(ahead) > READ_AHEAD:
+            try:
+                for src in sources:
+                    ahead.append(pool.submit(self._load, src, records))
+                    if fresh:  # a new file will be embedded: the model loads while it is read
+                        fresh = False
+                        self._warm()
+                    if len(ahead) > READ_AHEAD:
+                        yield from self._expand(ahead.popleft().result(), pool)
+                while ahead:
                     yield from self._expand(ahead.popleft().result(), pool)
-            while ahead:
-                yield from self._expand(ahead.popleft().result(), pool)
+            finally:  # stopped early (Ctrl+C, an error): do not wait for files not needed
+                self._stop.set()
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def _expand(self, item: _Loaded, pool: ThreadPoolExecutor):
         """A file as it comes, or a reference library entry by entry (READ_AHEAD of them read
@@ -216,12 +225,7 @@ class Ingestor:
             if is_reference_library(src):  # its size is no limit: each attachment's is
                 item.digest = library_digest(src)
             else:
-                size = src.stat().st_size
-                if size > self.max_bytes:
-                    limit = self.max_bytes / 1e6
-                    reason = f"file too large ({size / 1e6:.1f} MB > limit {limit:g} MB)"
-                    raise IngestError(str(src), reason)
-                item.digest = file_sha256(src)
+                item.digest = file_sha256(src, self.max_bytes, self._stop)
             record = records.get(item.path)
             if record and record.sha256 == item.digest and not force:
                 return item  # probably unchanged: the main thread decides

@@ -18,11 +18,16 @@ Persistence (derived data: the store is the truth):
 
 - ``snapshot.npz`` holds the whole index at one store revision, written atomically;
 - ``journal.log`` holds one line per change since, ``<crc32> <json>``; each line names the
-  revision it starts from and the revision it leads to.
+  revision it starts from and the revision it leads to (files: :mod:`.keyword_files`).
 
 Loading replays the journal chain from the snapshot's revision. A damaged snapshot, a broken
 line, or a chain that does not reach the store's revision is noticed by the store, which then
 syncs the papers that differ (each carries a write stamp) or rebuilds.
+
+A new snapshot is written when enough rows changed, or when the journal outgrows its bound
+whatever its lines hold: a line that only updates the catalog carries the paper's whole
+source list, so one paper found in 3,945 files made a 480 MB journal that every command
+replayed (~2 s); now the journal stays under ``JOURNAL_MIN_BYTES`` or the snapshot's size.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ K1 = 1.5
 B = 0.75
 COMPACT_MIN = 5000  # rows added or removed since the snapshot before a new one is written
 COMPACT_SHARE = 0.1  # ... or this share of the snapshot's rows, whichever is larger
+JOURNAL_MIN_BYTES = 4 << 20  # a journal grown past this and past the snapshot's size is folded
 _EMPTY = np.zeros(0, np.int32)
 
 Papers = dict[str, tuple[str, list[tuple[str, str]]]]
@@ -91,13 +97,17 @@ def _csc(rows: np.ndarray, terms: np.ndarray, tfs: np.ndarray, n_terms: int
     return ptr, rows[order].astype(np.int32), tfs[order].astype(np.int32)
 
 
-class KeywordIndex(KeywordFiles):
+class KeywordIndex:
     """Chunk ids, their term frequencies and postings, and the papers' metadata; saved in
-    ``folder``."""
+    ``folder`` (by its :class:`~.keyword_files.KeywordFiles`)."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.files = KeywordFiles(folder)
         self._clear()
+
+    @property
+    def folder(self) -> Path:
+        return self.files.folder
 
     # -- state ------------------------------------------------------------------------------
     def _clear(self) -> None:
@@ -127,8 +137,6 @@ class KeywordIndex(KeywordFiles):
         self._extra: list[tuple[np.ndarray, np.ndarray]] = []
         self._extra_csc: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._dead_since = 0
-        self._journal_pos = 0
-        self._files: tuple | None = None
 
     @property
     def ids(self) -> list[str]:
@@ -242,8 +250,11 @@ class KeywordIndex(KeywordFiles):
         previous = self.revision
         pids = list(add)
         words, counted = self._count([text for pid in pids for _, text in add[pid][1]])
-        entry = {"from": previous, "to": revision, "collection": collection or self.collection,
-                 "drop": drop, "vocab": words, "add": [], "papers": papers or {}}
+        added: list[list[Any]] = []  # [paper id, stamp, [[chunk id, terms, tfs], ...]]
+        target = collection or self.collection
+        entry: dict[str, Any] = {"from": previous, "to": revision, "collection": target,
+                                 "drop": drop, "vocab": words, "add": added,
+                                 "papers": papers or {}}
         local = self._term_ids(words)
         docs = iter(counted)
         for pid in drop:
@@ -252,18 +263,19 @@ class KeywordIndex(KeywordFiles):
         for pid in pids:
             stamp, chunks = add[pid]
             rows = [(cid, *next(docs)) for cid, _ in chunks]
-            entry["add"].append([pid, stamp, [[cid, t.tolist(), f.tolist()]
-                                              for cid, t, f in rows]])
+            added.append([pid, stamp, [[cid, t.tolist(), f.tolist()] for cid, t, f in rows]])
             self._add_rows(pid, stamp, [(cid, local[t], f) for cid, t, f in rows])
         self.papers.update(papers or {})
         self.revision = revision
-        self.collection = entry["collection"]
+        self.collection = target
         if not save:
             return
         if self._needs_compaction():
             self.save_snapshot()
-        else:
-            self._append(entry)
+            return
+        self.files.append(entry)
+        if self.files.journal_bytes > max(JOURNAL_MIN_BYTES, self.files.snapshot_bytes):
+            self.save_snapshot()
 
     def _apply_entry(self, entry: dict) -> None:
         local = self._term_ids(list(entry.get("vocab", [])))
@@ -399,3 +411,84 @@ class KeywordIndex(KeywordFiles):
         rows = np.repeat(np.arange(self._base, dtype=np.int32), np.diff(doc_ptr))
         self._term_ptr, self._term_rows, self._term_tfs = _csc(rows, terms, tfs, len(self._terms))
         self._extra, self._extra_csc, self._dead_since = [], None, 0
+
+    def save_snapshot(self) -> None:
+        """Compact, write the snapshot atomically and start an empty journal."""
+        self._compact()
+        paper_of = np.zeros(len(self._ids), dtype=np.int32)
+        pids = list(self._paper_rows)
+        for i, pid in enumerate(pids):
+            paper_of[self._paper_rows[pid]] = i
+        meta = {"revision": self.revision, "collection": self.collection, "ids": self._ids,
+                "terms": self._terms, "papers": pids, "stamps": [self.stamps[p] for p in pids],
+                "catalog": self.papers}
+        self.files.write_snapshot(meta, {
+            "paper_of": paper_of, "doc_ptr": self._doc_ptr, "doc_terms": self._doc_terms,
+            "doc_tfs": self._doc_tfs, "term_ptr": self._term_ptr, "term_rows": self._term_rows,
+            "term_tfs": self._term_tfs})
+
+    def load(self) -> bool:
+        """Load the snapshot and replay the journal; False when missing or unreadable."""
+        self._clear()
+        saved = self.files.read_snapshot()
+        if saved is None:
+            return False
+        try:
+            self._restore(*saved)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            log.info("keyword index inconsistent (%s): it will be rebuilt", exc)
+            self._clear()
+            self.files.forget()
+            return False
+        self.catch_up()
+        return True
+
+    def catch_up(self) -> None:
+        """Apply journal lines written since (by this or another process); reload if the
+        snapshot was replaced."""
+        if not self.files.loaded:
+            return
+        if self.files.replaced():
+            self.load()
+            return
+        for entry in self.files.new_entries():
+            if entry.get("from") == self.revision:
+                self._apply_entry(entry)
+
+    def remove_files(self) -> None:
+        """Delete the saved index (the in-memory one is kept)."""
+        self.files.remove()
+
+    def _restore(self, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        """Take the state of a snapshot, checking that its arrays agree."""
+        paper_of, doc_ptr, doc_terms, doc_tfs = (arrays[k] for k in (
+            "paper_of", "doc_ptr", "doc_terms", "doc_tfs"))
+        term_ptr, term_rows, term_tfs = arrays["term_ptr"], arrays["term_rows"], arrays["term_tfs"]
+        ids, words, pids = list(meta["ids"]), list(meta["terms"]), list(meta["papers"])
+        n, nnz = len(ids), len(doc_terms)
+        lens = np.diff(doc_ptr)
+        if not (len(paper_of) == n == len(lens) and doc_ptr[0] == 0 and doc_ptr[-1] == nnz
+                and (lens >= 0).all() and len(doc_tfs) == len(term_rows) == len(term_tfs) == nnz
+                and len(term_ptr) == len(words) + 1 and term_ptr[-1] == nnz
+                and (not nnz or (doc_terms.max() < len(words) and term_rows.max() < n))
+                and (not n or paper_of.max() < len(pids))):
+            raise ValueError("inconsistent arrays")
+        rows = np.repeat(np.arange(n, dtype=np.int64), lens)
+        self._dl = np.bincount(rows, weights=doc_tfs, minlength=n).astype(np.int64)
+        self.revision, self.collection = meta["revision"], meta["collection"]
+        self.papers = dict(meta.get("catalog") or {})
+        self._ids, self._terms = ids, words
+        self._vocab = {t: i for i, t in enumerate(words)}
+        self._row = {cid: i for i, cid in enumerate(ids)}
+        self._alive = np.ones(n, dtype=bool)
+        self._n, self._total = n, int(self._dl.sum())
+        self._df = np.diff(term_ptr).astype(np.int64)
+        self.stamps = dict(zip(pids, meta["stamps"], strict=True))
+        order = np.argsort(paper_of, kind="stable")
+        bounds = np.searchsorted(paper_of[order], np.arange(len(pids) + 1))
+        self._paper_rows = {pid: order[a:b].tolist()
+                            for pid, a, b in zip(pids, bounds[:-1], bounds[1:], strict=True)}
+        self._base = n
+        self._doc_ptr, self._doc_terms, self._doc_tfs = doc_ptr.astype(np.int64), doc_terms, doc_tfs
+        self._term_ptr = term_ptr.astype(np.int64)
+        self._term_rows, self._term_tfs = term_rows, term_tfs

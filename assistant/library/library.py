@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..types import IngestReport, Paper, Passage
     from .chunking import Chunker
-    from .embedding import OnnxMiniLM, OpenAIEmbedder
+    from .embedding import Embedder
     from .ingestor import Progress
     from .store import Store
 
@@ -26,16 +26,28 @@ __all__ = ["Library"]
 class Library:
     """The papers in the store folder ``store_dir`` (or the server ``settings.store.url``)."""
 
-    def __init__(self, settings: Settings, store_dir: Path) -> None:
+    def __init__(self, settings: Settings, store_dir: Path, *,
+                 embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.store_dir = store_dir
+        self._embedder = embedder
+
+    def _check_folder(self) -> None:
+        """The store path must be a folder (or not exist yet): one clear line otherwise."""
+        from ..errors import StoreError
+
+        if self.store_dir.exists() and not self.store_dir.is_dir():
+            raise StoreError(f"the store path {self.store_dir} is not a folder")
 
     # -- components ------------------------------------------------------------------------------
-    @cached_property
-    def embedder(self) -> OnnxMiniLM | OpenAIEmbedder:
-        from .embedding import make_embedder
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model: the one handed in, else the configured one (made on first use)."""
+        if self._embedder is None:
+            from .embedding import make_embedder
 
-        return make_embedder(self.settings.embedding)
+            self._embedder = make_embedder(self.settings.embedding)
+        return self._embedder
 
     @cached_property
     def chunker(self) -> Chunker:
@@ -46,9 +58,19 @@ class Library:
 
     @cached_property
     def store(self) -> Store:
+        from .reindex import finish_interrupted_swap
         from .store import Store
 
+        self._check_folder()
+        finish_interrupted_swap(self.settings, self.store_dir)
         return Store(self.settings, self.store_dir, self.embedder.name, self.embedder.dim)
+
+    def pending_reindex(self) -> str | None:
+        """A notice when a reindex of this library is under way or was interrupted."""
+        from .reindex import pending
+
+        self._check_folder()
+        return pending(self.settings, self.store_dir)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -56,6 +78,7 @@ class Library:
         from .locking import store_lock
         from .store import lock_folder
 
+        self._check_folder()
         with store_lock(lock_folder(self.settings, self.store_dir)):
             yield
 
@@ -111,13 +134,11 @@ class Library:
         return paper
 
     def reindex(self, progress: Progress | None = None) -> IngestReport:
-        """Rebuild the library with the current embedding and chunk settings."""
-        from .locking import data_lock
+        """Rebuild the library with the current embedding and chunk settings (beside the old
+        one, which readers keep seeing until the new one is verified and swapped in)."""
         from .reindex import rebuild
-        from .store import lock_folder
 
-        # Readers wait for the whole rebuild: it drops and recreates the collections.
-        with self.write_lock(), data_lock(lock_folder(self.settings, self.store_dir)).exclusive():
+        with self.write_lock():
             self.__dict__.pop("store", None)
             try:
                 return rebuild(self, progress)

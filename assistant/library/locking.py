@@ -15,7 +15,7 @@ read. A process that stays open sees new records in SQLite but not in its loaded
 - the *data lock* (``data_lock``): a shared/exclusive lock held for each operation. Reads hold
   it shared (many readers at once); each write step holds it exclusive (a paper's chunks, a
   file record). A reader therefore waits at most one write step, never a whole ingest, and
-  reopens the store when its revision changed (see ``store_sync``).
+  reopens the store when its revision changed (see ``sync``).
 
 Both live in the store folder (embedded) or in the local cache folder of a server store (a
 Chroma server serialises its own writes; the locks then only order processes on this machine).
@@ -38,7 +38,9 @@ DEFAULT_WAIT = 600.0
 
 
 def _print_notice(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from ..textsafe import safe_line
+
+    print(safe_line(message), file=sys.stderr, flush=True)
 
 
 notice: Callable[[str], None] = _print_notice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,11 @@ def span(meta: dict[str, Any] | None) -> int:
 def stamp(meta: dict[str, Any]) -> str:
     """A paper's write stamp (stores written before stamps: its text hash and size)."""
     return str(meta.get("stamp") or f"{meta.get('text_sha', '')}:{meta.get('chunks', '')}")
+
+
+def chunk_index(meta: Mapping[str, Any]) -> int:
+    """A stored chunk's position in its paper."""
+    return int(meta.get("index", 0))
 
 
 def chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
@@ -71,7 +77,7 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Pa
 def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
     """A Paper from its stored metadata (lists are stored as JSON strings)."""
 
-    def opt(key: str):
+    def opt(key: str) -> Any:
         value = m.get(key)
         return None if value in ("", None, -1) else value
 

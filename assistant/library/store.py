@@ -11,7 +11,7 @@ it writes, so a keyword index, or another process, that saw an older revision kn
 Each paper carries a ``stamp`` that changes whenever its chunks are rewritten; the keyword index
 records the stamps it indexed, so catching up means syncing only the papers whose stamps differ.
 
-Sharing (``store_sync`` and ``locking``): every read holds the store's data lock shared and
+Sharing (``sync.Sharing`` and ``locking``): every read holds the store's data lock shared and
 every write step holds it exclusive. The first read of an operation checks the revision; when
 another process changed the store, an embedded client is reopened (its loaded vector index does
 not see other processes' writes) and the keyword index catches up.
@@ -19,28 +19,28 @@ not see other processes' writes) and the keyword index catches up.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import threading
 import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StoreMismatchError
 from ..types import Chunk, Paper, Passage
-from .chroma_client import client, collection_names, lock_folder, server_cache
+from .chroma_client import Collections, collection_names, lock_folder, server_cache
 from .keyword import KeywordIndex
-from .locking import data_lock, holds_store_lock, writer_lock_if_free
+from .locking import holds_store_lock, writer_lock_if_free
 from .rows import (
     FileRecord,
+    chunk_index,
     chunk_meta,
     paper_from_meta,
     passage,
     span,
     where_in,
 )
-from .sync import Syncing, reads, writes
+from .sync import Sharing, reads, writes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,85 +59,70 @@ machines cannot be seen, so only a stale one is cleaned up (embedded: the writer
 
 
 
-class Store(Syncing):
-    """Papers, chunks and file records in Chroma, with a BM25 index kept in step."""
+class Store:
+    """Papers, chunks and file records in Chroma, with a BM25 index kept in step.
+
+    It owns its Chroma collections (:class:`~.chroma_client.Collections`), its keyword index
+    and a :class:`~.sync.Sharing` that holds the locks and revisions around every operation.
+    """
 
     def __init__(self, settings: Settings, folder: Path, embedder_name: str, dim: int) -> None:
         self.settings = settings
         self.folder = folder
-        self.signature = {
+        signature = {
             "schema": SCHEMA,
             "embedding": embedder_name,
             "dim": dim,
             "chunk_max_tokens": settings.chunking.max_tokens,
             "chunk_overlap": settings.chunking.overlap,
         }
-        self.where = settings.store.url or str(folder)
-        self.lock_dir = lock_folder(settings, folder)
-        self.data = data_lock(self.lock_dir)
+        self.chroma = Collections(settings, folder, signature)
         self.keyword = KeywordIndex(self._keyword_folder())
-        self._keyword_loaded = False
-        self._seen: str | None = None
-        self._scanned: str | None = None  # revision at which recover() last looked
-        self._marker_seen: str | None = None
+        self.sharing = Sharing(settings, lock_folder(settings, folder), self.chroma, self.keyword)
         self._listed: tuple[str | None, list[Paper]] | None = None
-        self._local = threading.local()
-        self._guard = threading.RLock()
-        with self._errors("cannot open the store at"), self.data.shared():
-            self.client = client(settings, folder, fresh=True)
-            missing = self._open_collections()
-        if missing:
-            with self._errors("cannot open the store at"), self.data.exclusive():
-                self._create_collections(missing)
+        self.sharing.open(SCHEMA)
         self.recover()
 
-    # -- opening ---------------------------------------------------------------------------
-    def _open_collections(self) -> list[str]:
-        """Open the existing collections; returns the kinds still to create."""
-        existing = {getattr(c, "name", c) for c in self.client.list_collections()}
-        missing = []
-        for kind, name in collection_names(self.settings).items():
-            if name in existing:
-                setattr(self, kind, self.client.get_collection(name, embedding_function=None))
-            else:
-                missing.append(kind)
-        if "chunks" not in missing:
-            self.check_signature(self.chunks.metadata or {})
-            self._seen = self._meta_revision()
-        return missing
+    # -- the parts -------------------------------------------------------------------------
+    @property
+    def papers(self) -> Any:
+        return self.chroma.papers
 
-    def _create_collections(self, kinds: list[str]) -> None:
-        names = collection_names(self.settings)
-        for kind in kinds:
-            meta: dict[str, Any] = {"schema": SCHEMA}
-            if kind == "chunks":
-                meta = {**self.signature, "revision": uuid.uuid4().hex}
-            # File records carry no meaning as vectors; Chroma needs one, so each gets [1.0].
-            collection = self.client.create_collection(
-                names[kind],
-                embedding_function=None,
-                metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
-                get_or_create=True,
-            )
-            setattr(self, kind, collection)
-        self.check_signature(self.chunks.metadata or {})
-        self._seen = self._meta_revision()
-        self._touch_marker()
+    @property
+    def chunks(self) -> Any:
+        return self.chroma.chunks
 
-    def check_signature(self, meta: dict[str, Any]) -> None:
-        """Refuse a store built with another embedding model or chunk settings."""
-        stored = {k: meta.get(k) for k in self.signature}
-        if stored == self.signature or meta.get("embedding") is None:
-            return
-        diffs = ", ".join(
-            f"{k}: store has {stored[k]!r}, settings say {self.signature[k]!r}"
-            for k in self.signature
-            if stored[k] != self.signature[k]
-        )
-        raise StoreMismatchError(
-            f"the store was built with other settings ({diffs}); run `assistant reindex`"
-        )
+    @property
+    def files(self) -> Any:
+        return self.chroma.files
+
+    @property
+    def signature(self) -> dict[str, Any]:
+        """What the vectors depend on: embedding model, dimension, chunk settings."""
+        return self.chroma.signature
+
+    @property
+    def revision(self) -> str:
+        """The store revision this object last saw (or wrote)."""
+        return self.sharing.revision
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """A consistent view: the data lock held shared, caught up with other writers."""
+        return self.sharing.reading()
+
+    def writing(self) -> contextlib.AbstractContextManager[None]:
+        """The data lock held exclusive, the store and keyword index up to date."""
+        return self.sharing.writing()
+
+    def begin_write(self) -> None:
+        """Kept for callers: every write step now marks the store changed by itself."""
+
+    def sync_keyword_index(self, force: bool = False) -> None:
+        """Bring the keyword index to the store's revision: replay what other processes
+        journaled, else sync the papers whose stamps differ, else rebuild. ``force`` compares
+        stamps even when the revisions agree."""
+        with self.reading(), self.sharing.errors():
+            self.sharing.sync_keyword(force)
 
     def _keyword_folder(self) -> Path:
         if not self.settings.store.url:
@@ -153,16 +138,17 @@ class Store(Syncing):
         scan is skipped when this object already scanned at the current revision.
         """
         server = bool(self.settings.store.url)
-        if server and not holds_store_lock(self.lock_dir):
+        lock_dir = self.sharing.lock_dir
+        if server and not holds_store_lock(lock_dir):
             return []
-        with writer_lock_if_free(self.lock_dir) as free:
+        with writer_lock_if_free(lock_dir) as free:
             if not free:
                 return []
-            with self.reading(), self._errors():
-                if self._scanned == self._seen:
+            with self.reading(), self.sharing.errors():
+                if self.sharing.known_clean():
                     return []
                 got = self.papers.get(where={"complete": False}, include=["metadatas"])
-                self._scanned = self._seen
+                self.sharing.mark_scanned()
             now = time.time()
             grace = SERVER_GRACE if server else 0.0
             broken = [pid for pid, m in zip(got["ids"], got["metadatas"], strict=True)
@@ -174,14 +160,14 @@ class Store(Syncing):
     @writes
     def _remove_broken(self, broken: list[str]) -> None:
         log.warning("removing %d paper(s) left incomplete by an interrupted ingest", len(broken))
-        revision = self._bump_revision()
+        revision = self.sharing.bump_revision()
         self.chunks.delete(where=where_in("paper_id", broken))
         self.papers.delete(ids=broken)
         stale = [r.path for r in self.file_records().values() if set(r.paper_ids) & set(broken)]
         if stale:
             self.files.delete(ids=stale)
         self.keyword.apply(broken, {}, revision, str(self.chunks.id))
-        self._scanned = revision
+        self.sharing.mark_scanned()
 
     # -- file records ------------------------------------------------------------------------
     @reads
@@ -216,13 +202,13 @@ class Store(Syncing):
     @reads
     def papers_meta(self) -> dict[str, dict[str, Any]]:
         """Metadata of every complete paper (copies), from the local catalog."""
-        self._sync_keyword(force=False)
+        self.sharing.sync_keyword(force=False)
         return {pid: dict(m) for pid, m in self.keyword.papers.items()}
 
     @reads
     def list_papers(self) -> list[Paper]:
         """Every complete paper, by title (built once per store revision)."""
-        self._sync_keyword(force=False)
+        self.sharing.sync_keyword(force=False)
         if self._listed is None or self._listed[0] != self.keyword.revision:
             papers = [paper_from_meta(pid, m) for pid, m in self.keyword.papers.items()]
             papers.sort(key=lambda p: p.title.casefold())
@@ -244,7 +230,7 @@ class Store(Syncing):
 
         if not batch:
             return
-        revision = self._bump_revision()
+        revision = self.sharing.bump_revision()
         ids = [meta["id"] for meta, _, _ in batch]
         got = self.papers.get(ids=ids, include=["metadatas"])
         old_span = {pid: span(m) for pid, m in zip(got["ids"], got["metadatas"], strict=True)}
@@ -296,7 +282,7 @@ class Store(Syncing):
     def set_sources(self, sources: dict[str, list[str]]) -> None:
         """Replace the source lists of papers (Chroma merges metadata on update)."""
         ids = list(sources)
-        revision = self._bump_revision()
+        revision = self.sharing.bump_revision()
         self.papers.update(ids=ids, metadatas=[{"sources": json.dumps(sources[i])} for i in ids])
         catalog = {pid: {**self.keyword.papers[pid], "sources": json.dumps(sources[pid])}
                    for pid in ids if pid in self.keyword.papers}
@@ -307,7 +293,7 @@ class Store(Syncing):
         """Remove a paper and its chunks (marked incomplete first, so a crash finishes it)."""
         from .chunking import chunk_id
 
-        revision = self._bump_revision()
+        revision = self.sharing.bump_revision()
         meta = self.paper_meta(paper_id)
         if meta is not None:
             self.papers.update(ids=[paper_id], metadatas=[{"complete": False, "since": 0}])
@@ -324,13 +310,13 @@ class Store(Syncing):
 
     @reads
     def count_papers(self) -> int:
-        self._sync_keyword(force=False)
+        self.sharing.sync_keyword(force=False)
         return len(self.keyword.papers)
 
     @reads
     def paper_chunks(self, paper_id: str) -> list[Passage]:
         """All chunks of a paper in reading order (fetched by id when the paper is known)."""
-        self._sync_keyword(force=False)
+        self.sharing.sync_keyword(force=False)
         ids = self.keyword.paper_chunk_ids(paper_id)
         if ids:
             got = self.chunks.get(ids=ids, include=["documents", "metadatas"])
@@ -339,7 +325,7 @@ class Store(Syncing):
                                   include=["documents", "metadatas"])
         rows = sorted(
             zip(got["ids"], got["documents"], got["metadatas"], strict=True),
-            key=lambda r: int(r[2].get("index", 0)),
+            key=lambda r: chunk_index(r[2]),
         )
         return [passage(cid, doc, meta, 0.0) for cid, doc, meta in rows]
 
@@ -375,3 +361,15 @@ class Store(Syncing):
                 strict=True,
             )
         ]
+
+    @reads
+    def all_chunk_texts(self) -> tuple[list[str], list[str]]:
+        """Every chunk id with the text that is indexed for it (title + chunk text)."""
+        from .chunking import embed_text
+
+        ids: list[str] = []
+        texts: list[str] = []
+        for cid, doc, meta in self.chroma.iter_chunks():
+            ids.append(cid)
+            texts.append(embed_text(str(meta.get("title", "")), doc or ""))
+        return ids, texts

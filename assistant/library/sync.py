@@ -1,5 +1,9 @@
-"""How a Store stays right when several processes share it: locks around every operation,
-revisions, reopening a stale embedded client, and the keyword index catching up."""
+"""How a Store stays right when several processes share it: the data lock around every
+operation, revisions, reopening a stale embedded client, and the keyword index catching up.
+
+:class:`Sharing` holds that state for one :class:`~assistant.library.store.Store`, which owns
+it and wraps its methods with :func:`reads` and :func:`writes`.
+"""
 
 from __future__ import annotations
 
@@ -7,96 +11,94 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-from ..errors import AssistantError, StoreError
-from .chroma_client import client, collection_names, reason, server_error
-from .rows import stamp, where_in
+from ..errors import StoreError
+from .chroma_client import Collections, translated
+from .locking import data_lock
+from .rows import chunk_index, stamp, where_in
 
 if TYPE_CHECKING:
-    import threading
-
     from ..config import Settings
     from .keyword import KeywordIndex
-    from .locking import DataLock
 
 log = logging.getLogger(__name__)
 
-_READ_PAGE = 5000
 _FETCH_PAPERS = 200  # papers per chunk fetch when the keyword index syncs a few papers
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Shared(Protocol):
+    """An object whose methods :func:`reads` and :func:`writes` wrap."""
+
+    sharing: Sharing
 
 
 def reads(fn: F) -> F:
     """Run a Store method holding the data lock shared, on a fresh view of the store."""
 
     @functools.wraps(fn)
-    def wrapper(self: Syncing, *args: Any, **kwargs: Any) -> Any:
-        with self.reading(), self._errors():
+    def wrapper(self: Shared, *args: Any, **kwargs: Any) -> Any:
+        with self.sharing.reading(), self.sharing.errors():
             return fn(self, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def writes(fn: F) -> F:
     """Run a Store method holding the data lock exclusive, the keyword index in step."""
 
     @functools.wraps(fn)
-    def wrapper(self: Syncing, *args: Any, **kwargs: Any) -> Any:
-        with self.writing(), self._errors():
+    def wrapper(self: Shared, *args: Any, **kwargs: Any) -> Any:
+        with self.sharing.writing(), self.sharing.errors():
             return fn(self, *args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
-class Syncing:
-    """The sharing half of :class:`~assistant.store.Store` (a mixin)."""
+class Sharing:
+    """One Store object's view of a store other processes share.
 
-    settings: Settings
-    folder: Any
-    where: str
-    lock_dir: Any
-    data: DataLock
-    keyword: KeywordIndex
-    client: Any
-    chunks: Any
-    papers: Any
-    _seen: str | None
-    _scanned: str | None
-    _marker_seen: str | None
-    _keyword_loaded: bool
-    _local: threading.local
-    _guard: threading.RLock
+    It holds the data lock around each operation, remembers the revision it last saw (``seen``)
+    and the one at which it last looked for half-written papers (``scanned``), tells local
+    readers of new revisions through a marker file, and keeps ``keyword`` in step.
+    """
 
-    def _open_collections(self) -> list[str]:  # pragma: no cover - Store defines it
-        raise NotImplementedError
+    def __init__(self, settings: Settings, lock_dir: Path, chroma: Collections,
+                 keyword: KeywordIndex) -> None:
+        self.settings = settings
+        self.lock_dir = lock_dir
+        self.chroma = chroma
+        self.keyword = keyword
+        self.data = data_lock(lock_dir)
+        self.seen: str | None = None
+        self.scanned: str | None = None
+        self._marker_seen: str | None = None
+        self._keyword_loaded = False
+        self._local = threading.local()
+        self._guard = threading.RLock()
 
-    @contextlib.contextmanager
-    def _errors(self, what: str = "the store at") -> Iterator[None]:
+    def errors(self, what: str = "the store at") -> contextlib.AbstractContextManager[None]:
         """Chroma and connection failures become one StoreError naming the store."""
-        import httpx
-        from chromadb.errors import ChromaError
+        return translated(self.settings, self.chroma.where, what)
 
-        try:
-            yield
-        except AssistantError:
-            raise
-        except (httpx.TransportError, ConnectionError) as exc:
-            raise StoreError(
-                f"cannot reach the Chroma server at {self.where}: {reason(exc)}"
-            ) from None
-        except Exception as exc:
-            # chromadb's HTTP client raises a bare Exception for server errors it has no class for
-            server = self.settings.store.url and type(exc) is Exception
-            if server or isinstance(exc, ChromaError | httpx.HTTPError | OSError | ValueError):
-                if self.settings.store.url:
-                    raise server_error(self.settings, exc, what + " {url} failed") from None
-                raise StoreError(f"{what} {self.where} failed: {reason(exc)}") from None
-            raise
+    def open(self, schema: int) -> None:
+        """Open the collections, creating the missing ones (under the exclusive lock)."""
+        with self.errors("cannot open the store at"), self.data.shared():
+            missing = self.chroma.connect()
+            if "chunks" not in missing:
+                self.seen = self.chroma.revision()
+        if missing:
+            with self.errors("cannot open the store at"), self.data.exclusive():
+                self.chroma.create(missing, schema)
+                self.seen = self.chroma.revision()
+                self._touch_marker()
 
-    # -- sharing ---------------------------------------------------------------------------------
+    # -- sections ----------------------------------------------------------------------------
     @contextlib.contextmanager
     def _depth(self) -> Iterator[bool]:
         """One thread at a time in this object (its client and keyword index change under
@@ -114,7 +116,7 @@ class Syncing:
         """Hold the data lock shared; the outermost section first catches up with writers."""
         with self.data.shared(), self._depth() as outermost:
             if outermost:
-                with self._errors():
+                with self.errors():
                     self._check_revision()
             yield
 
@@ -127,17 +129,23 @@ class Syncing:
         """
         with self.data.exclusive(), self._depth() as outermost:
             if outermost:
-                with self._errors():
+                with self.errors():
                     self._check_revision()
-                    self._sync_keyword(force=False)
-            clean = outermost and self._scanned == self._seen
+                    self.sync_keyword(force=False)
+            clean = outermost and self.known_clean()
             yield
             if clean:
-                self._scanned = self._seen
+                self.mark_scanned()
 
-    def _meta_revision(self) -> str:
-        return str((self.chunks.metadata or {}).get("revision", ""))
+    def known_clean(self) -> bool:
+        """Has this object looked for half-written papers at the current revision?"""
+        return self.scanned == self.seen
 
+    def mark_scanned(self) -> None:
+        """This object has looked for half-written papers at the current revision."""
+        self.scanned = self.seen
+
+    # -- revisions ---------------------------------------------------------------------------
     def _check_revision(self) -> None:
         """Notice writes by others; reopen an embedded client after them.
 
@@ -147,40 +155,33 @@ class Syncing:
         marker = self._marker_text()
         if marker is not None and marker == self._marker_seen:
             return
-        name = collection_names(self.settings)["chunks"]
-        self.chunks = self.client.get_collection(name, embedding_function=None)
-        current = self._meta_revision()
+        current = self.chroma.fetch_revision()
         self._marker_seen = marker
-        if current == self._seen:
+        if current == self.seen:
             return
-        if not self.settings.store.url:
-            self.client = client(self.settings, self.folder, fresh=True)
-        missing = self._open_collections()
+        missing = self.chroma.connect()
         if missing:
-            raise StoreError(f"the store at {self.where} lost its {', '.join(missing)} "
+            raise StoreError(f"the store at {self.chroma.where} lost its {', '.join(missing)} "
                              "collection(s) while open; run the command again")
-        self._seen = current
+        self.seen = current
 
     @property
     def revision(self) -> str:
         """The store revision this object last saw (or wrote)."""
-        return self._seen or ""
+        return self.seen or ""
 
-    def _bump_revision(self) -> str:
+    def bump_revision(self) -> str:
         """Mark the store changed before writing, so a stale keyword index is always detected."""
-        meta = dict(self.chunks.metadata or {})
-        meta["revision"] = uuid.uuid4().hex
-        self.chunks.modify(metadata=meta)
-        self._seen = meta["revision"]
+        self.seen = self.chroma.new_revision()
         self._touch_marker()
-        return meta["revision"]
+        return self.seen
 
     def _marker_text(self) -> str | None:
         if self.settings.store.url:
             return None  # other machines do not touch our file: ask the server
         try:
             return (self.lock_dir / ".revision").read_text() or None
-        except OSError:
+        except (OSError, ValueError):  # missing or damaged: only a hint, so ask Chroma
             return None
 
     def _touch_marker(self) -> None:
@@ -188,35 +189,28 @@ class Syncing:
         if self.settings.store.url:
             return
         tmp = self.lock_dir / f".revision.{uuid.uuid4().hex}"
-        tmp.write_text(self._seen or "")
+        tmp.write_text(self.seen or "")
         os.replace(tmp, self.lock_dir / ".revision")
         self._marker_seen = self._marker_text()
 
-    def begin_write(self) -> None:
-        """Kept for callers: every write step now marks the store changed by itself."""
-
     # -- keyword index -----------------------------------------------------------------------
-    def sync_keyword_index(self, force: bool = False) -> None:
-        """Bring the keyword index to the store's revision: replay what other processes
-        journaled, else sync the papers whose stamps differ, else rebuild. ``force`` compares
-        stamps even when the revisions agree."""
-        with self.reading(), self._errors():
-            self._sync_keyword(force)
-
-    def _sync_keyword(self, force: bool) -> None:
+    def sync_keyword(self, force: bool) -> None:
+        """Bring the keyword index to the store's revision (the data lock held): replay what
+        other processes journaled, else sync the papers whose stamps differ, else rebuild.
+        ``force`` compares stamps even when the revisions agree."""
         kw = self.keyword
         if self._keyword_loaded:
             kw.catch_up()
         else:
             kw.load()
             self._keyword_loaded = True
-        collection = str(self.chunks.id)
+        collection = str(self.chroma.chunks.id)
         if kw.revision is None or kw.collection not in (None, collection):
-            self._rebuild_keyword(self._catalog())
+            self._rebuild_keyword(self.chroma.complete_papers())
             return
-        if kw.revision == self._seen and not force:
+        if kw.revision == self.seen and not force:
             return
-        metas = self._catalog()
+        metas = self.chroma.complete_papers()
         stamps = {pid: stamp(m) for pid, m in metas.items()}
         drop = [pid for pid, s in kw.stamps.items() if stamps.get(pid) != s]
         fetch = [pid for pid, s in stamps.items() if kw.stamps.get(pid) != s]
@@ -227,26 +221,21 @@ class Syncing:
             log.info("keyword index: syncing %d changed paper(s)", len(set(drop) | set(fetch)))
         stale = [pid for pid in kw.papers if pid not in metas]
         kw.apply(sorted(set(drop) | set(stale)), self._paper_texts(fetch, stamps),
-                 self._seen or "", collection, papers=metas)
-        self._scanned = None  # the chain was broken: look for half-written papers again
+                 self.seen or "", collection, papers=metas)
+        self.scanned = None  # the chain was broken: look for half-written papers again
 
     def _rebuild_keyword(self, metas: dict[str, dict[str, Any]]) -> None:
         from .chunking import embed_text
 
         log.info("keyword index: rebuilding from the store")
         papers: dict[str, tuple[str, list[tuple[str, str]]]] = {}
-        for cid, doc, meta in self._iter_chunks():
+        for cid, doc, meta in self.chroma.iter_chunks():
             pid = str(meta.get("paper_id", ""))
             if pid in metas:
                 entry = papers.setdefault(pid, (stamp(metas[pid]), []))
                 entry[1].append((cid, embed_text(str(meta.get("title", "")), doc or "")))
-        self.keyword.rebuild(papers, self._seen or "", str(self.chunks.id), catalog=metas)
-        self._scanned = None
-
-    def _catalog(self) -> dict[str, dict[str, Any]]:
-        """Metadata of the complete papers, from Chroma (slow: ~0.2 ms a paper, embedded)."""
-        got = self.papers.get(where={"complete": True}, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"], strict=True))
+        self.keyword.rebuild(papers, self.seen or "", str(self.chroma.chunks.id), catalog=metas)
+        self.scanned = None
 
     def _paper_texts(self, pids: list[str], stamps: dict[str, str]
                      ) -> dict[str, tuple[str, list[tuple[str, str]]]]:
@@ -256,29 +245,10 @@ class Syncing:
         rows: dict[str, list[tuple[int, str, str]]] = {pid: [] for pid in pids}
         for start in range(0, len(pids), _FETCH_PAPERS):
             part = pids[start : start + _FETCH_PAPERS]
-            got = self.chunks.get(where=where_in("paper_id", part),
-                                  include=["documents", "metadatas"])
+            got = self.chroma.chunks.get(where=where_in("paper_id", part),
+                                         include=["documents", "metadatas"])
             for cid, doc, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 text = embed_text(str(m.get("title", "")), doc or "")
-                rows[str(m["paper_id"])].append((int(m.get("index", 0)), cid, text))
+                rows[str(m["paper_id"])].append((chunk_index(m), cid, text))
         return {pid: (stamps[pid], [(cid, text) for _, cid, text in sorted(rows[pid])])
                 for pid in pids}
-
-    def _iter_chunks(self) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
-        total = self.chunks.count()
-        for offset in range(0, total, _READ_PAGE):
-            got = self.chunks.get(include=["documents", "metadatas"], limit=_READ_PAGE,
-                                  offset=offset)
-            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-
-    @reads
-    def all_chunk_texts(self) -> tuple[list[str], list[str]]:
-        """Every chunk id with the text that is indexed for it (title + chunk text)."""
-        from .chunking import embed_text
-
-        ids: list[str] = []
-        texts: list[str] = []
-        for cid, doc, meta in self._iter_chunks():
-            ids.append(cid)
-            texts.append(embed_text(str(meta.get("title", "")), doc or ""))
-        return ids, texts

@@ -15,7 +15,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..answering.literal import literal_markdown
 from ..answering.markers import rewrite_markers
+from ..types import counted
 
 if TYPE_CHECKING:
     from ..types import Answer, Citation, Paper
@@ -70,11 +72,11 @@ def to_markdown(answer: Answer, *, heading: str | None = None,
     check did not find supported, and the numbered references."""
     papers = papers or {}
     parts = [f"# {' '.join(heading.split())}"] if heading else []
-    parts.append(answer.text.strip())
+    parts.append(literal_markdown(answer.text.strip()))  # tags in it show as text
     flagged = [s for s in answer.sentences if s.support != "supported"]
     if flagged and not answer.abstained:
         parts.append("## Check\n\n" + "\n".join(
-            f"- {s.support}: {' '.join(s.text.split())}" for s in flagged))
+            f"- {s.support}: {literal_markdown(' '.join(s.text.split()))}" for s in flagged))
     if answer.citations:
         parts.append("## References\n\n" + "\n".join(
             reference_line(c, papers.get(c.paper_id)) for c in answer.citations))
@@ -111,7 +113,8 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
     out = [f"# {heading}", ""]
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(exchanges[0].created)) \
         if exchanges else ""
-    out += [f"*{len(exchanges)} exchanges" + (f", from {when}" if when else "") + "*", ""]
+    out += [f"*{counted(len(exchanges), 'exchange')}" + (f", from {when}" if when else "") + "*",
+            ""]
     refs: dict[tuple[str, str], Citation] = {}
     for i, ex in enumerate(exchanges, 1):
         local: dict[int, int] = {}
@@ -126,7 +129,8 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
             return "[" + ", ".join(str(n) for n in mapped) + "]" if mapped else None
 
         out += [f"## {i}. {' '.join(ex.question.split())}", ""]
-        out += [f"*{ex.answer.engine}*", "", rewrite_markers(ex.answer.text.strip(), render), ""]
+        body = literal_markdown(ex.answer.text.strip())  # tags in it show as text
+        out += [f"*{ex.answer.engine}*", "", rewrite_markers(body, render), ""]
         if ex.answer.table and "|" not in ex.answer.text:
             out += [table_markdown(ex.answer.table), ""]
     if refs:

@@ -34,7 +34,7 @@ __all__ = [
     "Session",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TITLE_MAX = 80
 
 _SCHEMA = """
@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS exchanges (
     abstained INTEGER NOT NULL,
     scope TEXT NOT NULL,
     answer_table TEXT,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    details TEXT
 );
 CREATE INDEX IF NOT EXISTS exchanges_session ON exchanges(session_id, id);
 """
@@ -107,6 +108,9 @@ class History:
                 if version < SCHEMA_VERSION:
                     db.execute("PRAGMA journal_mode = WAL")
                     db.executescript(_SCHEMA)
+                    columns = {r[1] for r in db.execute("PRAGMA table_info(exchanges)")}
+                    if "details" not in columns:  # a version 1 history: answers kept whole
+                        db.execute("ALTER TABLE exchanges ADD COLUMN details TEXT")
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             with db:
                 yield db
@@ -156,8 +160,8 @@ class History:
                 )
             cur = db.execute(
                 "INSERT INTO exchanges (session_id, kind, question, answer, citations, sentences,"
-                " engine, abstained, scope, answer_table, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " engine, abstained, scope, answer_table, created, details)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     kind,
@@ -170,6 +174,8 @@ class History:
                     json.dumps(list(scope)),
                     None if answer.table is None else json.dumps(answer.table, ensure_ascii=False),
                     now,
+                    json.dumps({"short_answer": answer.short_answer, "complete": answer.complete,
+                                "notes": answer.notes}, ensure_ascii=False),
                 ),
             )
             ex_id = int(cur.lastrowid or 0)
@@ -267,6 +273,11 @@ def _exchange(r: sqlite3.Row) -> Exchange:
         engine=r["engine"],
         table=json.loads(r["answer_table"]) if r["answer_table"] else None,
     )
+    has_details = "details" in r.keys()  # noqa: SIM118 - a Row's "in" looks at values
+    details = json.loads(r["details"]) if has_details and r["details"] else {}
+    answer.short_answer = details.get("short_answer")
+    answer.complete = details.get("complete", True)
+    answer.notes = list(details.get("notes", []))
     passages = {c["chunk_id"]: c["passage"] for c in citations_doc if c.get("passage")}
     return Exchange(r["id"], r["session_id"], r["kind"], r["question"], answer,
                     json.loads(r["scope"]), r["created"], passages)

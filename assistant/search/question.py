@@ -1,5 +1,6 @@
-"""What a question asks: its kind (fact, number, topic, method, summary, compare), its
-asking clauses and its content terms."""
+"""What a question asks: its kind (fact, number, topic, method, summary, compare), the kind of
+answer it wants (yes/no, a number, a name, an expansion, ...), its asking clauses, its content
+terms and its rare terms (acronyms, names, numbers spelled as in the papers)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from functools import lru_cache
 
 from .terms import tokens
 
-__all__ = ["FRAME_WORDS", "KINDS", "content_words", "focus_text", "main_clause", "question_kind",
-           "question_terms"]
+__all__ = ["ANSWER_KINDS", "FRAME_WORDS", "KINDS", "answer_kind", "asked_acronym",
+           "content_words", "focus_text", "main_clause", "question_kind", "question_terms",
+           "rare_terms"]
 
 KINDS = ("fact", "number", "topic", "method", "summary", "compare")
 """Question kinds: a fact, a number, which papers (topic), how/why (method), summary, compare."""
@@ -21,7 +23,7 @@ will much many rather than between each from into onto about according paper pap
 libraries summarize summarise summary describe compare differ differs difference differences
 report reported reports propose proposed proposes use used uses using study studies studied get
 gets make makes way ways kind kinds type types one two three both also the a an of in on for to
-and or with by at as its their this that these those
+and or with by at as its their this that these those stand stands short abbreviation acronym
 """
 FRAME_WORDS = frozenset(_FRAME.split())
 
@@ -44,17 +46,19 @@ _TOPIC = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_START = re.compile(
-    r"how\s+(?:much|many|large|big|small|fast|long|high|low|accurate(?:ly)?)\b"
+    r"how\s+(?:much|many|large|big|small|fast|long|high|low|often|frequently|accurate(?:ly)?)\b"
     r"|(?:what|which)\s+(?:[\w@.\-]+\s+){0,2}?(?:range|percentage|percent|fraction|share|"
     r"proportion|value|number|amount|speed-?ups?|accuracy|score|ratio|size|margin|factor|psnr|"
-    r"error|perplexity|bleu|improvement|reduction|gain|drop|cost|latency|throughput)s?\b"
+    r"error|perplexity|bleu|improvement|reduction|gain|drop|cost|latency|throughput|f1|"
+    r"f-?measure|f-?score|precision|recall|auc|rate|temperature|depth|length|count)s?\b"
     r"|what\s+(?:margin|factor|percentage|amount)\b",
     re.IGNORECASE,
 )
 _METHOD_START = re.compile(r"how\b|why\b|what way\b|what (?:mechanism|technique)\b",
                            re.IGNORECASE)
 _WH_START = re.compile(r"(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
-_LEAD = re.compile(r"^(?:(?:and|but|or|in|to|by|for|of|on|at|from|with|under)\s+)+", re.IGNORECASE)
+_LEAD = re.compile(r"^(?:(?:and|but|or|in|to|by|for|of|on|at|from|with|under|over|across|"
+                   r"within|during|after|before|between)\s+)+", re.IGNORECASE)
 _RELATIVE = re.compile(
     r"\s(?:which|where|who|whose|when|while|if|using|via|that(?=\s(?:is|are|was|were|has|have|"
     r"had|can|could|will|would|may|might|must|should|\w+s|\w+ed)\b))\s", re.IGNORECASE)
@@ -108,6 +112,103 @@ def question_kind(question: str) -> str:
     if _NUMBER_START.match(clause):
         return "number"
     return "method" if _METHOD_START.match(clause) else "fact"
+
+
+# --- the kind of answer ------------------------------------------------------------------------
+ANSWER_KINDS = ("boolean", "choice", "acronym", "number", "limitation", "name", "definition",
+                "reason", "method", "fact")
+"""What an answer to a fact question is: yes/no, one of the options the question offers, the
+expansion of an acronym, a quantity, a limitation, a name (dataset, model, metric ...), a
+definition, a reason, a way of doing something, or any other fact."""
+
+_AUX = (r"is|are|was|were|do|does|did|can|could|has|have|had|will|would|should|shall|may|"
+        r"might|must")
+_BOOLEAN = re.compile(rf"^(?:{_AUX})(?:n't)?\s", re.IGNORECASE)
+_CHOICE = re.compile(r"\b(?:or|versus|vs\.?)\s+(?!not\b)[\w-]+", re.IGNORECASE)
+_ACRONYM_Q = re.compile(r"\bstands?\s+for\b|\babbreviat\w*|\bacronym\b|\bshort\s+for\b"
+                        r"|\bexpan(?:d|sion)\b", re.IGNORECASE)
+_LIMITATION_Q = re.compile(r"\b(?:limitations?|drawbacks?|weakness\w*|shortcomings?|caveats?|"
+                           r"fail(?:s|ure)?|downsides?)\b", re.IGNORECASE)
+_NAME_HEADS = (r"baselines?|datasets?|data\s?sets?|corpus|corpora|data|models?|architectures?|"
+               r"methods?|metrics?|measures?|tools?|features?|labels?|languages?|tasks?|"
+               r"embeddings?|algorithms?|systems?|components?|librar(?:y|ies)|frameworks?|"
+               r"parsers?|benchmarks?|classifiers?|optimi[sz]ers?|networks?|encoders?|"
+               r"decoders?|approaches|techniques?|sources?|domains?|aspects?|categories|types?|"
+               r"kinds?|names?|emotions?|loss(?:es)?|functions?|hardware|gpus?|venues?")
+_NAME_Q = re.compile(
+    rf"^(?:which|what|name)\b(?:\s+[\w'-]+){{0,4}}?\s+(?:{_NAME_HEADS})\b"
+    r"|^which\b|^who\b|^(?:what|which)\s+(?:kinds?|types?|sorts?)\s+of\b",
+    re.IGNORECASE)
+_DEFINITION_Q = re.compile(
+    r"^(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?[^?]{1,60}\??$"
+    r"|^how\s+(?:is|are|was|were)\s+[^?]+?\s+defined\b|^define\b|\bdefinition of\b"
+    r"|\bwhat\s+(?:is|are)\s+meant\s+by\b|\bwhat\s+does\s+[^?]+\s+mean\b",
+    re.IGNORECASE)
+_COMPARATIVE_CHOICE = re.compile(
+    r"^(?:what|which)\b.*\b(?:more|less|better|worse|larger|smaller|higher|lower|faster|"
+    r"slower)\b.*\s(?:or|vs\.?|versus)\s", re.IGNORECASE)
+_REASON_Q = re.compile(r"^why\b|^(?:what|which)\s+(?:is|are|was|were)\s+the\s+(?:main\s+)?"
+                       r"(?:reasons?|causes?|motivations?)\b", re.IGNORECASE)
+
+
+def answer_kind(question: str) -> str:
+    """One of :data:`ANSWER_KINDS`, from the asking clause's first words.
+
+    "Is/does ... ?" is yes/no, unless it offers options ("... European or Brazilian ...?"),
+    which makes it a choice; a question about what an acronym stands for wants its expansion;
+    the number cues of :func:`question_kind` make a number; "which/what <dataset|model|...>" a
+    name; "what is X" a definition; "why" a reason; "how" a method.
+    """
+    q = " ".join(question.split())
+    clause = _LEAD.sub("", main_clause(q))
+    if _ACRONYM_Q.search(q):
+        return "acronym"
+    if _BOOLEAN.match(q) and not _WH_START.match(q):
+        return "choice" if _CHOICE.search(q) else "boolean"
+    if _BOOLEAN.match(clause) and not _WH_START.match(clause):
+        return "choice" if _CHOICE.search(clause) else "boolean"
+    if _COMPARATIVE_CHOICE.match(clause):
+        return "choice"
+    if _NUMBER_START.match(clause) or re.match(r"(?:in\s+)?what\s+year\b|when\b", clause,
+                                               re.IGNORECASE):
+        return "number"
+    if _LIMITATION_Q.search(clause):
+        return "limitation"
+    if _REASON_Q.match(clause):
+        return "reason"
+    if _NAME_Q.match(clause):
+        return "name"
+    if _DEFINITION_Q.match(clause):
+        return "definition"
+    if _METHOD_START.match(clause):
+        return "method"
+    return "fact"
+
+
+_ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*|[A-Z]{2,}s?)(?![\w-])")
+
+
+def asked_acronym(question: str) -> str | None:
+    """The acronym a question asks about ("What does MMACE stand for?" -> "MMACE")."""
+    found = [m.group(1) for m in _ACRONYM.finditer(question)]
+    found = [a for a in found if sum(ch.isupper() for ch in a) >= 2]
+    return found[-1] if found else None
+
+
+_RARE = re.compile(r"(?<![\w.-])(?:[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9][\w-]*|[a-z]+[A-Z][\w-]*"
+                   r"|[A-Za-z]+[-]?\d[\w.-]*|\d+(?:[.,]\d+)+%?|\d{3,}%?)(?![\w-])")
+
+
+def rare_terms(question: str) -> list[str]:
+    """Words of the question spelled as names are: acronyms (XAI), mixed case (fastText,
+    GPT-4o), letters with digits (Qwen2.5, CIFAR-10) and long numbers (0.611, 1676) - the
+    words a library holds verbatim or not at all."""
+    out = []
+    for m in _RARE.finditer(question):
+        word = m.group(0).strip(".-")
+        if len(word) >= 2 and word not in out:
+            out.append(word)
+    return out
 
 
 

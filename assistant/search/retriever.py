@@ -22,9 +22,19 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..answering.markers import neutralise_source_markers
 from ..types import Passage
-from .question import content_words, focus_text, question_kind, question_terms
-from .terms import coverage, is_references, short_names, term_sets
+from .question import (
+    answer_kind,
+    asked_acronym,
+    content_words,
+    focus_text,
+    question_kind,
+    question_terms,
+    rare_terms,
+)
+from .terms import coverage, is_references, short_names, term_sets, tokens
+from .windows import LONG_PAPER, WINDOW_WORDS, SentenceCache, windows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,7 +52,18 @@ RRF_K = 60
 SUMMARY_OPENING = 2  # chunks from a paper's start (its abstract) in every summary
 NAMED_BONUS = 0.1  # the question names the paper ("SOAP", "LLM+P")
 REFERENCES_FACTOR = 0.5  # a chunk of a reference list matches many topics and answers none
+_BACK_MATTER = re.compile(r"^\W*(?:\d+\.?\s*)?(?:references|bibliography|acknowledge?ments?)\b",
+                          re.IGNORECASE)
 CACHE_LIMIT = 50_000  # chunks whose terms are kept between questions
+RARE_PAPERS = 3  # a rare term (acronym, name, number) is in at most this many papers
+RARE_BONUS = 0.1  # a passage holding a rare term of the question
+RARE_COVERAGE = 0.5  # a passage holding a rare term covers this share of the question
+ABSENT_SHARE = 0.5  # scoped: abstain when this share of the question's words is elsewhere only
+# Words that frame a question about a paper rather than name its subject (scoped abstention).
+_FRAME = frozenset(tokens([
+    "big large small many much kind type sort way long high low fast report use show propose "
+    "work perform different various specific main data model models method approach result "
+    "results dataset datasets task tasks"])[0])
 
 class TermStats:
     """Document frequencies of the keyword-indexed chunk texts: read from the keyword index,
@@ -101,6 +122,8 @@ class Retriever:
         self.settings = settings
         self.stats = TermStats()
         self._words: dict[str, tuple[set[str], bool]] = {}
+        self._vocab: dict[str, set[str]] = {}
+        self.sentences = SentenceCache()
         self._scope: dict[str, list[str]] = {}
         self._names: dict[str, str] = {}
         self._name_rx: re.Pattern[str] | None = None
@@ -124,6 +147,8 @@ class Retriever:
         self._name_rx = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])") if names else None
         self._words.clear()
         self._scope.clear()
+        self._vocab.clear()
+        self.sentences.clear()
         self._revision = self.store.revision
 
     def _allowed(self, paper_ids: list[str]) -> set[str]:
@@ -155,7 +180,8 @@ class Retriever:
                             strict=True):
             known[p.chunk_id] = words
         for p in todo:
-            self._words[p.chunk_id] = (known[p.chunk_id] or set(), is_references(p.text))
+            refs = is_references(p.text) or bool(_BACK_MATTER.match(p.section or ""))
+            self._words[p.chunk_id] = (known[p.chunk_id] or set(), refs)
         return [self._words[p.chunk_id] for p in passages]
 
     def retrieve(self, question: str, *, paper_ids: list[str] | None = None,
@@ -185,25 +211,124 @@ class Retriever:
         have = {p.paper_id for p in candidates}
         for pid in named - have:  # a paper named in the question is always a candidate
             candidates += self.store.paper_chunks(pid)[:SUMMARY_OPENING]
+        rare, rare_chunks = self._rare(question, allowed)
+        have_chunks = {p.chunk_id for p in candidates}
+        missing = [c for c in rare_chunks if c not in have_chunks]
+        if missing:  # a passage holding a rare term of the question is always a candidate
+            found = self.store.get_passages(missing)
+            candidates += [found[c] for c in missing if c in found]
+        rare_papers: set[str] = set()
         for p, (words, refs) in zip(candidates, self._passage_words(candidates), strict=True):
             cos = max(cosine.get(p.chunk_id, floor), 0.0)
             score = 0.5 * cos + 0.5 * coverage(terms, words) if terms else cos
             score *= REFERENCES_FACTOR if refs else 1.0
+            # A rare term of the question (MMACE, PDF2TextParser) in a passage that covers
+            # the question is what it asks about; one mentioned in passing ("GPT-3" in a
+            # passage that says nothing of its electricity use) is not.
+            if any(r <= words for r in rare):
+                score += RARE_BONUS
+                if coverage(terms, words) >= RARE_COVERAGE:
+                    rare_papers.add(p.paper_id)
             p.score = round(score + (NAMED_BONUS if p.paper_id in named else 0.0), 4)
         ranked = _paper_ranking(candidates)
         relevance = ranked[0][2] if ranked else 0.0
         # Scoped to papers the user named, a question is about them even when it shares no
-        # words with them ("What is the main contribution?"): no abstention then.
-        abstain = not candidates or (relevance < self.threshold and not paper_ids)
+        # words with them ("What is the main contribution?"): no abstention then, unless most
+        # of its words are found in other papers of the library and not in these.
+        abstain = not candidates or (relevance < self.threshold and not paper_ids
+                                     and not rare_papers)
+        if paper_ids and candidates and self._absent(question, paper_ids):
+            abstain = True
         if abstain:
             papers = ranked[:3]
         else:
-            papers = [row for row in ranked
-                      if row[2] >= RELATED_RATIO * relevance or row[0] in named]
+            papers = [row for row in ranked if row[2] >= RELATED_RATIO * relevance
+                      or row[0] in named or row[0] in rare_papers]
         passages = self._select(kind, candidates, papers, k, paper_ids)
         focus = question_terms(focus_text(question)) & terms.keys()
+        if not abstain and kind not in ("topic", "summary", "compare"):
+            passages = self._read_closely(question, passages, papers, paper_ids, terms, focus,
+                                          vector)
+        for p in passages:
+            p.text = neutralise_source_markers(p.text)
         return Retrieval(question, kind, passages, papers, relevance, abstain, terms, vector,
                          focus)
+
+    def _rare(self, question: str, allowed: set[str] | None
+              ) -> tuple[list[set[str]], list[str]]:
+        """The question's rare terms (each as its keyword-index terms) that the library holds
+        in at most RARE_PAPERS papers, and the best two chunks of each such paper."""
+        out: list[set[str]] = []
+        chunks: list[str] = []
+        for term in rare_terms(question):
+            (words,) = tokens([term])
+            if not words or not all(self.stats.df(w) for w in words):
+                continue
+            hits = self.store.keyword.search(term, 8 * RARE_PAPERS, allowed)
+            papers: dict[str, list[str]] = {}
+            for cid, _ in hits:
+                papers.setdefault(cid.rsplit(":", 1)[0], []).append(cid)
+            if 0 < len(papers) <= RARE_PAPERS:
+                out.append(words)
+                chunks += [c for ids in papers.values() for c in ids[:2]]
+        return out, chunks
+
+    def _paper_vocabulary(self, paper_id: str) -> set[str]:
+        if paper_id not in self._vocab:
+            chunks = self._scope.get(paper_id) or [p.chunk_id for p in
+                                                   self.store.paper_chunks(paper_id)]
+            self._vocab[paper_id] = set().union(
+                *(self.store.keyword.chunk_terms(c) or set() for c in chunks))
+        return self._vocab[paper_id]
+
+    def _absent(self, question: str, paper_ids: list[str]) -> bool:
+        """Are at least ABSENT_SHARE of the question's content words, and two or more, real
+        words that the scoped papers never use ("Does this paper target European or Brazilian
+        Portuguese?" of a paper that names neither)? A word is real when other papers of the
+        library hold it; for a yes/no question also when the embedding model's vocabulary has
+        it whole ("Are there privacy concerns ...?" of a paper that never speaks of privacy:
+        it cannot decide). A misspelling ("supervszed") is neither, and one word alone may be
+        spelled otherwise in the paper. (Counting the vocabulary for every question refused
+        paraphrased ones: "Which PDF library sits underneath X?")"""
+        words = re.findall(r"[A-Za-z][A-Za-z-]{2,}", content_words(question))
+        stems = tokens(words) if words else []
+        asked = {(w.lower(), t) for w, ts in zip(words, stems, strict=True) for t in ts
+                 if len(t) >= 3 and t not in _FRAME}
+        if not asked:
+            return False
+        vocabulary = answer_kind(question) == "boolean"
+        have = set().union(*(self._paper_vocabulary(pid) for pid in paper_ids))
+        missing = {t for w, t in asked if t not in have
+                   and (self.stats.df(t) > 0 or (vocabulary and self._known_word(w)))}
+        return len(missing) >= 2 and len(missing) / len({t for _, t in asked}) >= ABSENT_SHARE
+
+    def _known_word(self, word: str) -> bool:
+        """Is ``word`` one token of the embedding model's vocabulary (a common word)?"""
+        tokenizer = getattr(getattr(self.embedder, "tokenizer", None), "tokenizer", None)
+        return tokenizer is not None and tokenizer.token_to_id(word) is not None
+
+    def _read_closely(self, question: str, passages: list[Passage],
+                      papers: list[tuple[str, str, float]], paper_ids: list[str] | None,
+                      terms: dict[str, float], focus: set[str], vector: np.ndarray
+                      ) -> list[Passage]:
+        """For a long paper (more than LONG_PAPER chunks) the passages become its best
+        sentence windows, up to WINDOW_WORDS words (the scoped papers, else the best paper);
+        the passages of other papers follow."""
+        targets = list(paper_ids or [])[:3] or ([papers[0][0]] if papers else [])
+        chunks = {pid: self.store.paper_chunks(pid) for pid in targets}
+        targets = [pid for pid in targets if len(chunks[pid]) > LONG_PAPER]
+        if not targets:
+            return passages
+        cosine = {p.chunk_id: p.score for p in self.store.dense_search(
+            vector.tolist(), sum(len(chunks[pid]) for pid in targets), targets)}
+        read = [c for pid in targets for c in chunks[pid]]
+        relevance = {pid: score for pid, _, score in papers}
+        found = windows(read, cosine, terms, focus, self.sentences, WINDOW_WORDS,
+                        _wanted(question))
+        for p in found:  # the window's share of the best, at its paper's relevance
+            p.score = round(p.score * relevance.get(p.paper_id, 1.0), 4)
+        rest = [p for p in passages if p.paper_id not in targets]
+        return found + rest
 
     def _select(self, kind: str, candidates: list[Passage], papers: list[tuple[str, str, float]],
                 k: int, paper_ids: list[str] | None) -> list[Passage]:
@@ -234,6 +359,17 @@ class Retriever:
                              and p.chunk_id not in {o.chunk_id for o in opening}]
             chosen = own[: max(cap, k - 2)]
         return _fill(chosen, candidates, k, cap)
+
+
+def _wanted(question: str) -> re.Pattern[str] | None:
+    """What a sentence holding the answer must look like, when the question says: for "what
+    does ACR stand for", the acronym's definition "... (ACR)"."""
+    if answer_kind(question) != "acronym":
+        return None
+    acronym = asked_acronym(question)
+    if not acronym:
+        return None
+    return re.compile(rf"\(\s*{re.escape(acronym)}s?\s*[);,]|\b{re.escape(acronym)}\s*\(")
 
 
 def _rrf(*rankings: list[str]) -> list[str]:

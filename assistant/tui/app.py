@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
 from ..paths import history_db
 from ..records.history import History
-from ..types import IngestReport, Paper
+from ..textsafe import safe_text
+from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
     AskIngestPath,
@@ -171,6 +172,10 @@ class PaperApp(App[int]):
         """(worker thread) Open the store, ingest the seed if empty, warm the engine."""
         a = self.assistant
         try:
+            notice = a.library.pending_reindex()
+            if notice:
+                self.call_from_thread(self.notify, notice, severity="warning", markup=False,
+                                      timeout=15)
             papers = a.papers()
             self.call_from_thread(self._set_papers, papers)
             if not papers and self.seed:
@@ -231,7 +236,7 @@ class PaperApp(App[int]):
         elif not info.loaded and not info.papers:
             size = "opening the library…"
         else:
-            size = f"{info.papers} papers · {info.chunks} chunks"
+            size = f"{counted(info.papers, 'paper')} · {counted(info.chunks, 'chunk')}"
         self.sub_title = f"{self.engine_label} · {size}"
 
     def watch_library(self) -> None:
@@ -323,12 +328,14 @@ class PaperApp(App[int]):
 
     def _report_ingest(self, report: IngestReport) -> None:
         done = (f"Added {len(report.added)}, updated {len(report.updated)}, unchanged "
-                f"{len(report.unchanged)} files: {report.papers_added} papers, "
-                f"{report.chunks_added} chunks. Library: {report.papers_total} papers.")
+                f"{counted(len(report.unchanged), 'file')}: "
+                f"{counted(report.papers_added, 'paper')}, "
+                f"{counted(report.chunks_added, 'chunk')}. "
+                f"Library: {counted(report.papers_total, 'paper')}.")
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
         for failure in report.failed[:5]:
-            self.notify(f"{failure.path}: {failure.error}", title="Could not ingest",
+            self.notify(safe_text(f"{failure.path}: {failure.error}"), title="Could not ingest",
                         severity="error", markup=False, timeout=10)
         if len(report.failed) > 5:
             self.notify(f"… and {len(report.failed) - 5} more files failed", severity="error")
@@ -360,10 +367,11 @@ class PaperApp(App[int]):
                   ConfigError: "Configuration error"}
         if isinstance(error, AssistantError):
             title = next((t for cls, t in titles.items() if isinstance(error, cls)), "Error")
-            self.notify(str(error), title=title, severity="error", markup=False, timeout=10)
+            self.notify(safe_text(error), title=title, severity="error", markup=False,
+                        timeout=10)
         else:
             self.log.error(error)
-            self.notify(f"{type(error).__name__}: {error}", title="Unexpected error",
+            self.notify(safe_text(f"{type(error).__name__}: {error}"), title="Unexpected error",
                         severity="error", markup=False, timeout=10)
 
     # -- navigation --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.style import Style
 
 from ..answering.engines.registry import engine_names
+from ..textsafe import safe_line
 from .commands import BY_NAME, Parsed
 from .messages import (
     AskIngestPath,
@@ -67,9 +68,10 @@ class PaperCommands(Provider):
     def _papers(self) -> list[Entry]:
         out: list[Entry] = []
         for p in self.state.papers:
-            out.append((f"Summarize: {p.title}", partial(_command, "summarize", p.id),
+            title = safe_line(p.title)
+            out.append((f"Summarize: {title}", partial(_command, "summarize", p.id),
                         "/summarize"))
-            out.append((f"Scope: {p.title}", partial(ToggleScope, p, announce=True),
+            out.append((f"Scope: {title}", partial(ToggleScope, p, announce=True),
                         "add to or remove from the question scope"))
         return out
 

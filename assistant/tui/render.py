@@ -2,7 +2,8 @@
 
 Everything that came from a paper or a model is wrapped in :class:`Content` built from plain
 strings (never parsed as markup), so ``[bold red]`` or ``[@click=app.quit]`` in a paper shows as
-those characters and does nothing.
+those characters and does nothing; and it passes :mod:`assistant.textsafe` first, so a control
+sequence inside it (clear-screen, OSC 52, a hyperlink) is shown as visible characters.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import re
 from textual.content import Content
 
 from ..answering.markers import rewrite_markers
-from ..types import Answer, Citation, Paper, Support
+from ..textsafe import safe_line, safe_text
+from ..types import Answer, Citation, Paper, Support, counted
 
-SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "~", "unsupported": "✗"}
+SUPPORT_MARK: dict[str, str] = {"supported": "✓", "weak": "?", "unsupported": "✗"}
+SUPPORT_LABEL: dict[str, str] = {"supported": "supported", "weak": "doubtful",
+                                 "unsupported": "unsupported"}
 SUPPORT_STYLE: dict[str, str] = {
     "supported": "$text-success",
     "weak": "$text-warning",
@@ -27,13 +31,15 @@ CONTEXT_CHARS = 280  # passage text shown on each side of the quote when a sourc
 
 
 def link_citations(text: str) -> str:
-    """Markdown with every citation number a link ``cite:N`` (clickable in the answer)."""
+    """Markdown with every citation number a link ``cite:N`` (clickable in the answer), and
+    HTML-like text escaped so it shows literally instead of vanishing."""
+    from ..answering.literal import literal_markdown
 
     def render(numbers: list[int]) -> str:
         links = ", ".join(f"[{n}]({CITE_SCHEME}{n})" for n in numbers)
         return f"\\[{links}\\]"
 
-    return rewrite_markers(text, render)
+    return rewrite_markers(literal_markdown(safe_text(text)), render)
 
 
 def citation_support(answer: Answer) -> dict[int, Support]:
@@ -61,7 +67,7 @@ def location(c: Citation) -> str:
 
 
 def _oneline(text: str) -> str:
-    return " ".join(text.split())
+    return safe_line(" ".join(text.split()))
 
 
 def source_card(c: Citation, support: Support | None, passage: str = "",
@@ -73,10 +79,11 @@ def source_card(c: Citation, support: Support | None, passage: str = "",
     mark = SUPPORT_MARK.get(support or "", "·")
     head = Content.assemble(
         (f"[{c.n}] ", "bold $accent"),
-        (f"{mark} {support or 'not checked'}", SUPPORT_STYLE.get(support or "", "dim")),
+        (f"{mark} {SUPPORT_LABEL.get(support or '', 'not checked')}",
+         SUPPORT_STYLE.get(support or "", "dim")),
     )
     lines = [head, Content.styled(_oneline(c.title), "bold")]
-    where = location(c)
+    where = safe_line(location(c))
     if where:
         lines.append(Content.styled(where, "dim"))
     quote = _oneline(c.quote)
@@ -114,7 +121,10 @@ def answer_meta(answer: Answer, engine_label: str) -> Content:
     for kind in ("supported", "weak", "unsupported"):
         if counts[kind]:
             parts.append((" · ", "dim"))
-            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {kind}", SUPPORT_STYLE[kind]))
+            parts.append((f"{SUPPORT_MARK[kind]} {counts[kind]} {SUPPORT_LABEL[kind]}",
+                          SUPPORT_STYLE[kind]))
+    if not answer.complete:
+        parts += [(" · ", "dim"), ("incomplete", "$text-warning")]
     return Content.assemble(*parts)
 
 
@@ -123,7 +133,7 @@ def flagged_sentences(answer: Answer, limit: int = 5) -> Content:
     if answer.abstained:
         return Content("")
     flagged = [s for s in answer.sentences if s.support != "supported"]
-    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {s.support}: ",
+    lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
                                SUPPORT_STYLE[s.support]), (_oneline(s.text), "dim"))
              for s in flagged[:limit]]
     if len(flagged) > limit:
@@ -150,7 +160,7 @@ def table_markdown(rows: list[dict[str, object]]) -> str:
 
 def paper_source(p: Paper) -> str:
     """A paper's first source file name (and how many more)."""
-    name = os.path.basename(p.source) if p.source else ""
+    name = safe_line(os.path.basename(p.source)) if p.source else ""
     more = len(p.sources) - 1
     return f"{name} (+{more})" if more > 0 else name
 
@@ -164,12 +174,13 @@ def short_title(title: str, limit: int = 48) -> str:
 def scope_text(papers: list[Paper], total: int) -> Content:
     """What the next question is limited to."""
     if not papers:
-        return Content.assemble(("Scope: ", "bold"), f"all {total} papers" if total
+        return Content.assemble(("Scope: ", "bold"), f"all {counted(total, 'paper')}" if total
                                 else "all papers")
     names = "; ".join(short_title(p.title, 40) for p in papers[:3])
     more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""
     return Content.assemble(("Scope: ", "bold"),
-                            (f"{len(papers)} of {total} papers", "$accent"), " — ", names, more)
+                            (f"{len(papers)} of {counted(total, 'paper')}", "$accent"), " — ",
+                            names, more)
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

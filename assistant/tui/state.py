@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..types import counted
+
 if TYPE_CHECKING:
     from ..api import Assistant
     from ..records.history import History
@@ -27,7 +29,8 @@ class IngestState:
         if self.files is None:
             return f"Ingesting {what}: looking for files…"
         tail = f" · {self.current}" if self.current else ""
-        return f"Ingesting {what}: {self.done}/{self.files} files · {self.chunks} chunks{tail}"
+        return (f"Ingesting {what}: {self.done}/{counted(self.files, 'file')} · "
+                f"{counted(self.chunks, 'chunk')}{tail}")
 
 
 @dataclass(frozen=True, slots=True)

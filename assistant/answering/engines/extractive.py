@@ -5,8 +5,12 @@ followed by its marker ``[n]``. Sentences are scored lexically (see :meth:`Extra
 embedding similarity was measured and left out: ranking the sentences of the right paper by it put
 a sentence holding the answer keywords first for 43% of 53 questions against 59% for the lexical
 score (55% combined), at ~20 ms a sentence on CPU. Layouts by question kind: fact and number - the
-best sentence and up to two supporting ones; method - up to five, MMR; summary - up to seven of the
-paper, in reading order; compare - a section per paper; which papers - a bullet per paper.
+short answer (a span cut from the chosen sentence, the sentence itself, or Yes/No before the
+deciding sentence; see :mod:`assistant.answering.selection`), then the chosen sentence and up to
+two supporting ones that speak of the question and add to it; method - the same with up to five,
+MMR, in reading order; summary - up to seven of the paper, in reading order; compare - a section
+per paper; which papers - a bullet per paper. Source text's bracketed references ("[7]") are
+written "(ref. 7)" before any sentence is copied, so the only markers are the engine's.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...search.retriever import Retrieval
 from ...search.terms import term_sets
+from ..markers import neutralise_source_markers
 from ..signals import BACKGROUND, OWN, has_quantity, is_noise, names_paper, usable
 from .base import AnswerEngine
 
@@ -58,6 +63,7 @@ class Candidate:
     order: tuple[str, int]  # (chunk id, sentence index): reading order inside a paper
     words: set[str]
     paper_score: float  # the best passage score of its paper
+    section: str | None = None  # the section of its passage
     lex: float = 0.0  # weighted share of the question's terms in the sentence
     prior: float = 0.0  # everything else: passage relevance, bonuses, penalties
     score: float = 0.0  # lex + prior
@@ -80,7 +86,7 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
         paper_score[p.paper_id] = max(paper_score.get(p.paper_id, 0.0), p.score)
     raw: list[tuple[str, int, int]] = []
     for n, p in enumerate(retrieval.passages, 1):
-        for i, sentence in enumerate(_split(p.text)):
+        for i, sentence in enumerate(_split(neutralise_source_markers(p.text))):
             text = " ".join(sentence.split())
             key = re.sub(r"\W+", " ", text.lower()).strip()
             if key in seen or not usable(text):
@@ -88,10 +94,15 @@ def candidates(retrieval: Retrieval) -> list[Candidate]:
             seen.add(key)
             raw.append((text, n, i))
     words = term_sets([t for t, _, _ in raw])
+    hyphenated = [k for k, (t, _, _) in enumerate(raw) if "-" in t]
+    # "pre-trained" is also "pretrained": the keyword tokenizer splits hyphenated words
+    for k, joined in zip(hyphenated, term_sets([re.sub(r"(?<=\w)-(?=\w)", "", raw[k][0])
+                                                 for k in hyphenated]), strict=True):
+        words[k] |= joined
     for (text, n, i), ws in zip(raw, words, strict=True):
         p = retrieval.passages[n - 1]
         out.append(Candidate(text, n, p.paper_id, p.title, (p.chunk_id, i), ws,
-                             paper_score[p.paper_id]))
+                             paper_score[p.paper_id], p.section))
     return out
 
 
@@ -137,6 +148,17 @@ def _new_name(text: str, known: set[str]) -> bool:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+REPEATS = 0.6  # a supporting sentence whose words are this much inside the chosen ones adds nothing
+
+
+def _repeats(c: Candidate, chosen: list[Candidate]) -> bool:
+    """Does ``c`` say little the chosen sentences do not (most of its words are theirs)?"""
+    if not c.words:
+        return True
+    seen = set().union(*(o.words for o in chosen)) if chosen else set()
+    return len(c.words & seen) / len(c.words) >= REPEATS
 
 
 class ExtractiveEngine(AnswerEngine):
@@ -230,14 +252,48 @@ class ExtractiveEngine(AnswerEngine):
         return f"{c.text} [{c.n}]"
 
     def _fact(self, retrieval: Retrieval, cands: list[Candidate]) -> str:
-        """The best sentence, then up to two supporting ones of its paper in reading order."""
-        best, support = self._best_of_paper(cands, FACT_SENTENCES)
-        return " ".join(self._cite(c) for c in [best, *sorted(support, key=lambda c: c.order)])
+        """The short answer, then the sentence it comes from and up to two supporting ones."""
+        return self._direct(retrieval, cands, FACT_SENTENCES, reading_order=False)
 
     def _method(self, retrieval: Retrieval, cands: list[Candidate]) -> str:
-        """The best sentences of the best paper (MMR), in reading order."""
-        best, support = self._best_of_paper(cands, METHOD_SENTENCES)
-        return " ".join(self._cite(c) for c in sorted([best, *support], key=lambda c: c.order))
+        """The short answer, then the best sentences of the best paper (MMR), in reading order."""
+        return self._direct(retrieval, cands, METHOD_SENTENCES, reading_order=True)
+
+    def _direct(self, retrieval: Retrieval, cands: list[Candidate], limit: int, *,
+                reading_order: bool) -> str:
+        """The direct answer first (a span, the sentence itself, or Yes/No before the deciding
+        sentence), then the sentences that support it - the chosen one, and the best of the
+        lexical ranking when it differs - each only when it says something the others do not."""
+        from ..citations import speaks_of
+        from ..selection import choose
+        from ..short import render_short
+
+        lexical = {id(c): c.score for c in cands}
+        today, _ = self._best_of_paper(cands, 1)
+        choice = choose(retrieval.question, cands)
+        best = choice.best
+        lead: list[Candidate] = [best]
+        if choice.source is not best:
+            lead.append(choice.source)
+        question = retrieval.question
+        if (today is not best and today is not choice.source
+                and speaks_of(today.text, question) and not _repeats(today, lead)):
+            lead.append(today)
+        for c in cands:  # MMR below ranks by the lexical score, the choice aside
+            c.score = lexical[id(c)]
+        same = [c for c in cands if c.paper_id == best.paper_id and c not in lead]
+        more = [c for c in _diverse(same, lead, limit - len(lead), MIN_SHARE * best.score)
+                if speaks_of(c.text, question) and not _repeats(c, lead)]
+        body = lead + (sorted(more, key=lambda c: c.order) if reading_order else more)
+        if choice.verdict:
+            head = render_short(choice.verdict, "")
+            return f"{head} " + " ".join(self._cite(c) for c in body)
+        if choice.short:
+            head = render_short(choice.short, f"[{choice.source.n}]")
+            return head + "\n\n" + " ".join(self._cite(c) for c in body)
+        first = f"**{best.text}** [{best.n}]"
+        rest = " ".join(self._cite(c) for c in body[1:])
+        return first + ("\n\n" + rest if rest else "")
 
     @staticmethod
     def _best_of_paper(cands: list[Candidate], n: int) -> tuple[Candidate, list[Candidate]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 from assistant.errors import LLMError
@@ -15,6 +16,7 @@ __all__ = [
     "redact",
     "resolve_api_key",
     "resolve_base_url",
+    "short_model_name",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -56,3 +58,18 @@ def redact(text: str, secret: str | None) -> str:
     if secret and len(secret) >= 4:
         text = text.replace(secret, "***")
     return text
+
+
+_QUANT = re.compile(r"[.-](?:I?Q\d\w*|[BF]16|F32|fp16|bf16)$", re.IGNORECASE)
+
+
+def short_model_name(model: str) -> str:
+    """A model name fit for a header: a GGUF path becomes its model's name
+    (``/m/SmolLM2-135M-Instruct.Q4_1.gguf`` -> ``SmolLM2-135M-Instruct``); others, such as
+    ``gpt-4o-mini`` or ``meta-llama/Llama-3-8B``, stay."""
+    name = model.strip()
+    if name.lower().endswith(".gguf") or name.startswith(("/", "~", ".", "\\")) or ":\\" in name:
+        name = re.split(r"[\\/]", name.rstrip("/\\"))[-1]
+        name = re.sub(r"\.gguf$", "", name, flags=re.IGNORECASE)
+        name = _QUANT.sub("", name)
+    return name or model

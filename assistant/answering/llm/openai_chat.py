@@ -8,9 +8,16 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from assistant.answering.llm.base import Message
-from assistant.answering.llm.endpoint import display_url, redact, resolve_api_key, resolve_base_url
+from assistant.answering.llm.base import Message, Outcome
+from assistant.answering.llm.endpoint import (
+    display_url,
+    redact,
+    resolve_api_key,
+    resolve_base_url,
+    short_model_name,
+)
 from assistant.answering.llm.failures import Failure, StreamIncomplete, backoff_delay, classify
+from assistant.answering.llm.repetition import loop_start
 from assistant.errors import LLMError
 
 __all__ = ["OpenAIChat"]
@@ -18,12 +25,19 @@ __all__ = ["OpenAIChat"]
 log = logging.getLogger(__name__)
 
 
-class _StreamState:
-    """Pulls text out of stream chunks and remembers whether the answer finished."""
+_LOOP_CHECK_CHARS = 120  # look for a repetition loop every this many new characters
 
-    def __init__(self) -> None:
+
+class _StreamState:
+    """Pulls text out of stream chunks, remembers whether and how the answer finished, and
+    notices when the model starts repeating itself."""
+
+    def __init__(self, outcome: Outcome | None) -> None:
         self.chars = 0
         self.finished = False
+        self.outcome = outcome if outcome is not None else Outcome()
+        self._text: list[str] = []
+        self._checked = 0
 
     def feed(self, chunk: Any) -> str:
         choices = getattr(chunk, "choices", None) or []
@@ -32,12 +46,25 @@ class _StreamState:
         choice = choices[0]
         if choice.finish_reason:
             self.finished = True
+            self.outcome.finish_reason = str(choice.finish_reason)
         text = (choice.delta.content if choice.delta is not None else None) or ""
         self.chars += len(text)
+        if text:
+            self._text.append(text)
         return text
 
+    def looping(self) -> bool:
+        """Has the text so far ended in a repetition loop? (Checked every few lines.)"""
+        if self.chars - self._checked < _LOOP_CHECK_CHARS:
+            return False
+        self._checked = self.chars
+        if loop_start("".join(self._text)) is None:
+            return False
+        self.outcome.looped = True
+        return True
+
     def check_finished(self) -> None:
-        if not self.finished:
+        if not self.finished and not self.outcome.looped:
             raise StreamIncomplete
 
 
@@ -78,7 +105,7 @@ class OpenAIChat:
         self.retry_backoff = retry_backoff
         self._api_key = api_key or resolve_api_key(api_key_env, self.base_url)
         self._url = display_url(self.base_url)
-        self.description = f"openai: {model} @ {self._url}"
+        self.description = f"openai: {short_model_name(model)} @ {self._url}"
         self._client: Any = None
         self._client_lock = threading.Lock()
 
@@ -87,25 +114,29 @@ class OpenAIChat:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def complete(self, messages: list[Message], *, max_tokens: int | None = None) -> str:
-        """Return the whole answer (one non-streaming request, retried on transient failures)."""
+    def complete(self, messages: list[Message], *, max_tokens: int | None = None,
+                 outcome: Outcome | None = None) -> str:
+        """Return the whole answer (one non-streaming request, retried on transient failures);
+        ``outcome`` learns its finish_reason and whether it ends in a repetition loop."""
         attempt = 0
         while True:
             try:
                 response = self._sync_client().chat.completions.create(
                     **self._request(messages, max_tokens)
                 )
-                return self._text_of(response)
+                return self._text_of(response, outcome)
             except Exception as exc:
                 delay = self._retry_delay_or_raise(exc, attempt, produced=0)
             time.sleep(delay)
             attempt += 1
 
-    def stream(self, messages: list[Message], *, max_tokens: int | None = None) -> Iterator[str]:
-        """Yield answer pieces; raises LLMError if the stream breaks before it finished."""
+    def stream(self, messages: list[Message], *, max_tokens: int | None = None,
+               outcome: Outcome | None = None) -> Iterator[str]:
+        """Yield answer pieces; raises LLMError if the stream breaks before it finished. A
+        reply that falls into a repetition loop is stopped there (``outcome.looped``)."""
         attempt = 0
         while True:
-            state = _StreamState()
+            state = _StreamState(outcome)
             try:
                 request = self._request(messages, max_tokens)
                 with self._sync_client().chat.completions.create(**request, stream=True) as chunks:
@@ -113,6 +144,8 @@ class OpenAIChat:
                         text = state.feed(chunk)
                         if text:
                             yield text
+                            if state.looping():
+                                break  # leaving the block closes the stream: generation stops
                 state.check_finished()
                 return
             except Exception as exc:
@@ -123,7 +156,8 @@ class OpenAIChat:
             attempt += 1
 
     async def astream(
-        self, messages: list[Message], *, max_tokens: int | None = None
+        self, messages: list[Message], *, max_tokens: int | None = None,
+        outcome: Outcome | None = None,
     ) -> AsyncIterator[str]:
         """Async twin of :meth:`stream` (uses ``openai.AsyncOpenAI``)."""
         import asyncio
@@ -131,7 +165,7 @@ class OpenAIChat:
         attempt = 0
         async with self._async_client() as client:
             while True:
-                state = _StreamState()
+                state = _StreamState(outcome)
                 try:
                     request = self._request(messages, max_tokens)
                     chunks = await client.chat.completions.create(**request, stream=True)
@@ -140,6 +174,8 @@ class OpenAIChat:
                             text = state.feed(chunk)
                             if text:
                                 yield text
+                                if state.looping():
+                                    break
                     state.check_finished()
                     return
                 except Exception as exc:
@@ -191,11 +227,16 @@ class OpenAIChat:
 
         return openai.AsyncOpenAI(**self._client_options())
 
-    def _text_of(self, response: Any) -> str:
+    def _text_of(self, response: Any, outcome: Outcome | None) -> str:
         choices = getattr(response, "choices", None)
         if not choices:
             raise LLMError(f"LLM endpoint {self._url} returned no answer (empty choices)")
-        return choices[0].message.content or ""
+        text = choices[0].message.content or ""
+        if outcome is not None:
+            reason = choices[0].finish_reason
+            outcome.finish_reason = str(reason) if reason else None
+            outcome.looped = loop_start(text) is not None
+        return text
 
     def _retry_delay_or_raise(self, exc: Exception, attempt: int, *, produced: int) -> float:
         """Seconds to wait before the next attempt, or raise the final LLMError."""

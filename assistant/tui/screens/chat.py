@@ -20,7 +20,7 @@ from ...answering.engines.registry import engine_names
 from ...errors import AssistantError, RefError
 from ...records.export import conversation_markdown
 from ...records.history import Exchange
-from ...types import Answer
+from ...types import Answer, counted
 from ..bindings import bindings_for
 from ..commands import COMMANDS, CommandError, Parsed, parse
 from ..messages import IngestPaths, Navigate, SwitchEngine
@@ -422,4 +422,4 @@ class ChatScreen(AppScreen):
         if path.is_dir():
             path = path / f"{slug(session.title)}.md"
         await asyncio.to_thread(path.write_text, text, encoding="utf-8")
-        self.notify(f"Exported {len(exchanges)} exchanges to {path}", markup=False)
+        self.notify(f"Exported {counted(len(exchanges), 'exchange')} to {path}", markup=False)

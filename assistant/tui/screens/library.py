@@ -9,7 +9,8 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...types import Paper
+from ...textsafe import safe_line
+from ...types import Paper, counted
 from ..bindings import bindings_for
 from ..messages import ClearScope, DeleteRow, RemovePaper, ToggleRow, ToggleScope
 from ..render import paper_source
@@ -123,7 +124,7 @@ class LibraryScreen(AppScreen):
         for p in self.shown:
             table.add_row(
                 Text(IN_SCOPE if p.id in scope else "", style="bold"),
-                Text(" ".join(p.title.split()), overflow="ellipsis", no_wrap=True),
+                Text(safe_line(" ".join(p.title.split())), overflow="ellipsis", no_wrap=True),
                 Text(str(p.year or "")),
                 Text(paper_source(p), overflow="ellipsis", no_wrap=True),
                 Text(str(p.chunks), justify="right"),
@@ -132,7 +133,8 @@ class LibraryScreen(AppScreen):
         if self.shown:
             table.move_cursor(row=min(selected, len(self.shown) - 1))
         total = len(papers)
-        count = (f"{len(self.shown)} of {total} papers" if words else f"{total} papers")
+        count = (f"{len(self.shown)} of {counted(total, 'paper')}" if words
+                 else counted(total, "paper"))
         if not self.state.library.loaded and not total:
             count = "loading…"
         self.query_one("#library-count", Static).update(count)
@@ -178,7 +180,8 @@ class LibraryScreen(AppScreen):
             return
         message = Content.assemble(
             "Remove ", ("“" + " ".join(paper.title.split()) + "”", "bold"),
-            f" and its {paper.chunks} chunks from the library? The files are not touched.")
+            f" and its {counted(paper.chunks, 'chunk')} from the library? "
+            "The files are not touched.")
 
         def done(yes: bool | None) -> None:
             if yes:

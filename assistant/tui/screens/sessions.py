@@ -12,6 +12,8 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...records.history import Session
+from ...textsafe import safe_line
+from ...types import counted
 from ..bindings import bindings_for
 from ..messages import DeleteRow, ResumeSession, SessionForgotten
 from ..state import AppState
@@ -69,9 +71,9 @@ class SessionsScreen(AppScreen):
         for s in self.sessions:
             mark = " ●" if s.id == self.state.session_id else ""
             table.add_row(Text(when(s.updated)), Text(str(s.exchanges), justify="right"),
-                          Text(s.title + mark, overflow="ellipsis", no_wrap=True),
+                          Text(safe_line(s.title) + mark, overflow="ellipsis", no_wrap=True),
                           key=str(s.id))
-        hint = (f"{len(self.sessions)} conversations in {history.path}. enter: resume · "
+        hint = (f"{counted(len(self.sessions), 'conversation')} in {history.path}. enter: resume · "
                 "delete: forget · escape: back" if self.sessions else
                 "No conversations yet: answers are kept here as you ask.")
         self.query_one("#sessions-hint", Static).update(Content.styled(hint, "dim"))

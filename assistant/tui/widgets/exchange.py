@@ -11,6 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from ...textsafe import safe_text
 from ...types import Answer
 from ..render import answer_meta, flagged_sentences, link_citations, table_markdown
 
@@ -20,7 +21,7 @@ KIND_LABEL = {"ask": "", "summarize": "Summary", "compare": "Comparison"}
 
 def _parser() -> MarkdownIt:
     """CommonMark + tables, without turning bare URLs in paper text into links."""
-    return MarkdownIt("gfm-like", {"linkify": False})
+    return MarkdownIt("gfm-like", {"linkify": False, "html": False})  # tags show as text
 
 
 class AnswerMarkdown(Markdown):
@@ -56,7 +57,7 @@ class ExchangeView(Vertical):
         label = KIND_LABEL.get(self.kind, "")
         yield Static(
             Content.assemble(("❯ ", "bold $accent"), (f"{label}: ", "bold") if label else "",
-                             self.question),
+                             safe_text(self.question)),
             classes="question",
         )
         yield AnswerMarkdown()
@@ -93,7 +94,7 @@ class ExchangeView(Vertical):
             self._stream = Markdown.get_stream(self.markdown)
             self._status = "writing"
         self._pieces += 1
-        await self._stream.write(piece)
+        await self._stream.write(safe_text(piece))
 
     async def _stop(self) -> None:
         if self._spinner is not None:
@@ -131,7 +132,7 @@ class ExchangeView(Vertical):
         await self._stop()
         self.add_class("-cancelled" if cancelled else "-failed")
         style = "$text-warning" if cancelled else "$text-error"
-        self.meta.update(Content.styled(message, style))
+        self.meta.update(Content.styled(safe_text(message), style))
 
     def on_click(self) -> None:
         if self.answer is not None:
