@@ -106,8 +106,8 @@ def _read_document(doc: pdfium.PdfDocument, source: str) -> tuple[PaperDoc, list
     ordered: list[tuple[int, list[Block]]] = []
     for number, page_lines in zip(numbers, kept, strict=True):
         rest, tables = find_tables(page_lines)
-        blocks = blocks_of(merge_labels(rejoin_rows(rest))) + tables
-        ordered.append((number, reading_order(blocks)))
+        ordered.append((number, reading_order(blocks_of(merge_labels(rejoin_rows(rest)))
+                                              + tables)))
     first = ordered[0][1] if ordered and ordered[0][0] == 1 else []
     info = doc.get_metadata_dict(skip_empty=True)
     meta = read_meta(

@@ -65,7 +65,9 @@ def _page_text(tp, n: int) -> list[str]:
 def _c_function(fn, restype, *argtypes):
     """``fn`` called with plain addresses and ints: ctypes converts nothing and wraps no result
     (the wrapped call and ``ctypes.cast`` cost more than pdfium's work per character)."""
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(fn, ctypes.c_void_p).value)
+    address = ctypes.cast(fn, ctypes.c_void_p).value
+    assert address is not None  # a symbol of the loaded pdfium library
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 
 _V, _I = ctypes.c_void_p, ctypes.c_int

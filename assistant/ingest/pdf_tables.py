@@ -179,7 +179,7 @@ def find_tables(lines: list[Line]) -> tuple[list[Line], list[Block]]:
         return lines, []
     width = _prose_width(lines)
     rows = _rows(lines)
-    margins = sorted({round(ln.x0) for ln in lines if _is_prose(ln, width)})
+    margins = sorted({float(round(ln.x0)) for ln in lines if _is_prose(ln, width)})
     sides = [_grids(lines, rows, captions, step, width, margins) for step in (-1, 1)]
     best = max(sides, key=lambda found: (len(found), sum(len(c) for _, c in found)))
     if not best:
