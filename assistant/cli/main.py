@@ -320,6 +320,8 @@ def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
     c = _console()
     c.print(Text.assemble((safe_line(paper.title), "bold"), "  ", (safe_line(paper.id), "dim")))
     for key, value in paper.to_json().items():
+        if key == "authors" and value:
+            value = "; ".join(value)
         if key not in ("title", "id") and value not in (None, "", []):
             c.print(Text(f"  {key}: {safe_text(value)}"))
     return EXIT_OK

@@ -235,10 +235,13 @@ def _key(paper: Paper, used: set[str]) -> str:
 
 
 def bibtex_entry(paper: Paper, key: str) -> str:
-    """One ``@misc`` entry: title, authors when known, year, DOI, arXiv id and source file."""
+    """One ``@misc`` entry: title, authors (``A and B``) when known, venue, year, DOI, arXiv id
+    and source file."""
     fields = [("title", "{" + latex_escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(latex_escape(a) for a in paper.authors)))
+    if paper.venue:
+        fields.append(("howpublished", latex_escape(paper.venue)))
     if paper.year:
         fields.append(("year", str(paper.year)))
     if paper.doi:
