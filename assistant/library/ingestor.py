@@ -143,7 +143,7 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = chunker
         self.max_bytes = max_bytes
-        self._began = False
+        self._changed = False  # something was written: the keyword index syncs at the end
         self._warmed = False
         self.ids = Identities()
         self._stop = threading.Event()  # set when the run stops early: the reader stops too
@@ -166,7 +166,7 @@ class Ingestor:
             status = self._one_file(item, records, known, report, progress)
             if status:
                 progress.file_done(item.failure.path if item.failure else str(item.src), status)
-        if self._began:
+        if self._changed:
             self.store.sync_keyword_index()
         report.papers_total = len(self.store.papers_meta())
         report.chunks_total = self.store.count_chunks()
@@ -264,11 +264,6 @@ class Ingestor:
             self._warmed = True
             warm()
 
-    def _begin(self) -> None:
-        if not self._began:
-            self.store.begin_write()
-            self._began = True
-
     def _one_file(self, item: _Loaded, records, known, report: IngestReport, progress
                   ) -> str | None:
         """Store one loaded file (or one entry of a library: None, the file is not done)."""
@@ -301,7 +296,7 @@ class Ingestor:
             self._drop_source(gone, item.path, known)
         from .store import FileRecord
 
-        self._begin()
+        self._changed = True
         records[item.path] = FileRecord(item.path, item.digest, pids)
         self.store.put_file(records[item.path])
         (report.updated if record else report.added).append(str(item.src))
@@ -339,7 +334,7 @@ class Ingestor:
             self.ids.add(pid, meta_keys(meta))  # later papers of this file find it
             planned.append(_Planned(doc, meta, chunks, replace=existing is not None))
         if new_sources:
-            self._begin()
+            self._changed = True
             self.store.set_sources(new_sources)
         self._embed_and_write(planned, report, progress, known)
         return pids
@@ -360,7 +355,7 @@ class Ingestor:
 
         if not planned:
             return
-        self._begin()
+        self._changed = True
         texts = [embed_text(p.doc.title, c.text) for p in planned for c in p.chunks]
         parts = []
         for start in range(0, len(texts), EMBED_SLICE):
@@ -396,7 +391,7 @@ class Ingestor:
             # attachments came with the library: they go with it unless ingested on their own
             held = self.store.file_records(sources)
             sources = [s for s in sources if s in held or is_reference_library(Path(s))]
-        self._begin()
+        self._changed = True
         if sources:
             self.store.set_sources({pid: sources})
             meta["sources"] = json.dumps(sources)

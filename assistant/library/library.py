@@ -124,7 +124,6 @@ class Library:
         paper = self.paper(ref)
         with self.write_lock():
             store = self.store
-            store.begin_write()
             for record in store.file_records().values():
                 if paper.id in record.paper_ids:
                     record.paper_ids.remove(paper.id)
