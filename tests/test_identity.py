@@ -28,7 +28,7 @@ from assistant.ingest.identity import (
 from assistant.records.export import to_bibtex
 from assistant.types import Block, PaperDoc
 
-from .conftest import share_embeddings
+from .conftest import session_embedder
 from .readers_fixtures import text_pdf
 
 TITLE = "Catalytic Conversion of Lignin into Aromatic Chemicals"
@@ -165,8 +165,8 @@ def test_listing_entry_joins_the_pdf_of_its_paper(make_assistant, tmp_path):
     (paper,) = a.papers()
     assert paper.doi == "10.1039/d3sc00003c" and paper.authors[:1] == ["Eve Adams"]
     assert paper.kind == "pdf" and len(paper.sources) == 2
-    other = share_embeddings(Assistant(settings=load_settings(
-        None, store={"path": str(tmp_path / "other")})))
+    other = Assistant(settings=load_settings(None, store={"path": str(tmp_path / "other")}),
+                      embedder=session_embedder())
     other.ingest([pdf])
     report = other.ingest([listing])  # the listing entry after the PDF
     assert report.papers_total == 1
