@@ -105,6 +105,16 @@ def test_find_by_doi_then_text_then_title():
                                  kind="listing"))) is None
 
 
+def test_two_notes_with_one_body_and_two_titles_stay_two():
+    body = "The method removes 80% of the edges while keeping shortest paths."
+    ids = Identities()
+    ids.add("pA", doc_keys(doc("Graph Sparsification for Retrieval", text=body, kind="markdown")))
+    assert ids.find(doc_keys(doc("Edge Pruning for Retrieval", text=body, kind="markdown"))) is None
+    # a PDF's text holds its title: the same text under another title read for it is one paper
+    ids.add("pB", doc_keys(doc("Graph Sparsification for Retrieval", text=body * 3)))
+    assert ids.find(doc_keys(doc("Some Detected Title", text=body * 3))) == "pB"
+
+
 def test_title_only_ids_are_the_old_ids():
     """Listing entries and other title-only papers keep the ids every paper had before."""
     old = "p" + hashlib.sha1(normalize_title(TITLE).encode()).hexdigest()[:15]

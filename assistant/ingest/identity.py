@@ -2,14 +2,15 @@
 first author, so two papers are never merged because their titles (or a wrongly read title, a
 journal's name) agree.
 
-A paper's keys are its DOI, its arXiv id (version dropped), its normalised title with its
-first author's surname, and the hash of its text. Two papers conflict when both have a DOI and
-they differ, or both an arXiv id and they differ, or both a first author and the surnames
-differ: conflicting papers are never one. A document is the stored paper whose DOI it shares;
-else whose arXiv id or exact text it shares (DOIs not differing); else the one stored paper
-with its title that it does not conflict with. So a listing entry (title only) joins the PDF of
-its paper and the same PDF in two files is one paper (also when a reference manager names its
-authors otherwise), while two PDFs with one title and different DOIs stay two.
+A paper's keys are its DOI, its arXiv id (version dropped), its normalised title with its first
+author's surname, and the hash of its text (with its title, unless a PDF's). Two papers
+conflict when both have a DOI and they differ, or both an arXiv id and they differ, or both a
+first author and the surnames differ: conflicting papers are never one. A document is the
+stored paper whose DOI it shares; else whose arXiv id or exact text it shares (DOIs not
+differing); else the one stored paper with its title that it does not conflict with. So a
+listing entry (title only) joins the PDF of its paper and the same PDF in two files is one
+paper (also when a reference manager names its authors otherwise), while two PDFs with one
+title and different DOIs stay two.
 
 Ids: "p" + 15 hex digits of the sha1 of "doi:<doi>", else of "arxiv:<id>", else of the title
 and the surname, else of the title alone (the scheme every id had before: listing entries and
@@ -114,9 +115,14 @@ def _keys(title: str, doi: str | None, arxiv_id: str | None, authors: Iterable[s
 
 
 def text_sha(doc: PaperDoc) -> str:
-    """sha1 of a document's text ('' for no text)."""
+    """sha1 of a document's text ('' for no text). A PDF's text holds its own title line; the
+    other readers take the title out of the text, so there it is hashed with the text: two
+    notes with one body under two titles are two papers."""
     text = doc.text
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest() if text else ""
+    if not text:
+        return ""
+    whole = text if doc.kind == "pdf" else f"{doc.title}\0{text}"
+    return hashlib.sha1(whole.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def doc_keys(doc: PaperDoc) -> Keys:
