@@ -140,6 +140,9 @@ class UISettings(Section):
     e.g. {cancel = "escape,ctrl+c"}."""
     theme: str = "textual-dark"
     """Textual theme name."""
+    export_dir: str = ""
+    """Folder the chat app's /export writes conversations to (empty: <documents>/paper-assistant
+    when there is a documents folder, else exports/ in the user data dir)."""
 
 
 class Settings(BaseSettings):

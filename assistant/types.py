@@ -42,6 +42,8 @@ class PaperDoc:
     arxiv_id: str | None = None
     code_url: str | None = None
     venue: str | None = None
+    # metadata from a reference manager (BibTeX, Zotero): wins over what readers detect
+    curated: bool = False
 
     @property
     def text(self) -> str:
@@ -54,6 +56,8 @@ class ReadResult:
 
     papers: list[PaperDoc]
     warnings: list[str] = field(default_factory=list)
+    # entries of a reference library that could not be read ("entry KEY: reason")
+    failures: list[FileFailure] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -74,7 +78,11 @@ class Chunk:
 
 @dataclass(slots=True)
 class Paper:
-    """A paper in the library."""
+    """A paper in the library.
+
+    ``authors``: full names ("Kyle Lo") in the order the paper (or a reference manager) gives
+    them; empty when unknown (listing entries only count them: ``n_authors``).
+    """
 
     id: str
     title: str
@@ -88,6 +96,7 @@ class Paper:
     doi: str | None = None
     arxiv_id: str | None = None
     code_url: str | None = None
+    venue: str | None = None
 
     @property
     def source(self) -> str:
@@ -105,6 +114,7 @@ class Paper:
             "doi": self.doi,
             "arxiv_id": self.arxiv_id,
             "code_url": self.code_url,
+            "venue": self.venue,
             "n_authors": self.n_authors,
             "date": self.date,
         }
@@ -121,6 +131,8 @@ class Passage:
     page: int | None
     section: str | None
     score: float
+    section_kind: str | None = None  # see Block.section_kind
+    role: str = "text"
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ def test_cli_counts_one_paper_and_one_chunk(tmp_path):
     store = tmp_path / "store"
     cli(store, "ingest", str(note))
     listing = cli(store, "papers").stdout.splitlines()
-    assert listing[0].strip() == "1 paper", listing
+    assert listing[0].startswith(f"1 paper in {store}"), listing
     assert cli(store, "reindex").stdout.strip() == "reindexed: 1 paper, 1 chunk"
 
 

@@ -148,7 +148,9 @@ def test_ctrl_c_at_any_moment_exits_130_within_2s_and_leaves_nothing(tiny_store)
     for moment, delay in MOMENTS:
         r = _interrupt(tiny_store, moment, delay)
         results.append((moment, delay, r))
-        assert r["took"] is not None, (moment, delay, r["output"])  # the moment came
+        if r["took"] is None:  # on a fast machine the answer may end before a late signal
+            assert delay > 0 and r["code"] == 0, (moment, delay, r["output"])
+            continue
         # 130 from the CLI; -SIGINT when the signal landed after the command had finished
         # and was closing down (the shell shows that as 130 too)
         assert r["code"] in (130, -signal.SIGINT), (moment, delay, r)
@@ -157,5 +159,8 @@ def test_ctrl_c_at_any_moment_exits_130_within_2s_and_leaves_nothing(tiny_store)
         assert not r["server_left"], (moment, delay, r)
         assert not r["ports_left"], (moment, delay, r)
         assert "Traceback" not in r["output"], (moment, delay, r["output"])
+    fired = [(m, d) for m, d, r in results if r["took"] is not None]
+    assert {m for m, _ in fired} == {"start", "stream", "print"}, fired  # every moment was hit
+    assert len(fired) >= 6, fired
     assert any(r["ports"] for _, _, r in results)  # some runs got as far as serving
     assert any(m == "stream" and "\x1b[2m" in r["output"] for m, _, r in results)

@@ -168,6 +168,42 @@ def test_private_use_ligature_glyphs_become_letters():
 def test_line_end_hyphens_use_word_frequencies():
     assert not keeps_hyphen("infor", "mation", set(), set())
     assert keeps_hyphen("post", "hoc", set(), set())
+    assert not keeps_hyphen("collision", "less", set(), set())  # -less words are solid
+    assert keeps_hyphen("bell", "less", set(), set())
+
+
+def test_control_codes_of_math_fonts_become_spaces_and_links_rejoin():
+    from assistant.ingest.pdf_text import clean_chars, join_lines
+
+    assert clean_chars("g k\x8d;h k\x00!p2") == "g k ;h k !p2"
+    assert join_lines("found at http://", "allenai.org/software/.") == (
+        "found at http://allenai.org/software/.")
+    assert join_lines("see https://x.org.", "Then we go") == "see https://x.org. Then we go"
     assert keeps_hyphen("well", "known", set(), set())
     assert keeps_hyphen("PDF", "specific", set(), set())
     assert not keeps_hyphen("papers", "mage", {"papersmage"}, set())  # the paper's own word
+
+
+def test_table_beside_a_column_is_read_row_by_row(tmp_path):
+    """A table in the left column, its caption under it, written row by row into the content
+    stream together with the right column's text: one table block, rows kept, the right
+    column's paragraph whole, no column header taken for a section heading."""
+    table = [("Method", "Precision", "Recall"), ("Baseline", "84.2", "54.2"),
+             ("Neural", "84.6", "85.8"), ("Ensemble", "86.1", "86.0")]
+    right = [f"Right column sentence part {i} keeps going on and on" for i in range(6)]
+    runs = [(72, 740, 16, "A Small Study With One Table")]
+    for i in range(6):
+        y = 690 - 14 * i
+        if i < len(table):
+            runs += [(72, y, 10, table[i][0]), (150, y, 10, table[i][1]),
+                     (210, y, 10, table[i][2])]
+        runs.append((320, y, 10, right[i] + ("." if i == 5 else "")))
+    runs.append((72, 620, 10, "Table 1: Scores of three systems."))
+    path = tmp_path / "table.pdf"
+    path.write_bytes(text_pdf([runs]))
+    doc = read_one(path)
+    (tab,) = [b for b in doc.blocks if b.role == "table"]
+    assert tab.text.splitlines() == [" | ".join(row) for row in table]
+    assert squash(" ".join(right)) + "." in squash(doc.text)
+    assert not any(b.section in ("Precision", "Recall") for b in doc.blocks)
+    assert any(b.role == "caption" and b.text.startswith("Table 1:") for b in doc.blocks)

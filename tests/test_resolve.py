@@ -78,4 +78,10 @@ def test_library_refs_and_the_cli_error_line(sample_library):
         [sys.executable, "-m", "assistant", "--store", str(a.store_dir), "compare",
          "PaSa", "Towards"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 3
-    assert proc.stderr.startswith("error: 'Towards' matches") and proc.stderr.count("\n") == 1
+    head, *candidates = proc.stderr.splitlines()  # one candidate a line, with its full title
+    assert head.startswith("error: 'Towards' matches") and head.endswith("papers:")
+    titles = {p.id: p.title for p in a.papers()}
+    assert len(candidates) >= 2
+    for line in candidates:
+        pid, title = line.split(maxsplit=1)
+        assert line.startswith("  ") and titles[pid] == title

@@ -166,7 +166,7 @@ def _help_rows(app: PaperApp) -> dict[str, str]:
 
 async def test_help_lists_the_table_with_keys_remapped_in_the_config(tmp_path):
     config = tmp_path / "config.toml"
-    config.write_text('[ui.keys]\nexport = "f6"\nhelp = "f1,f9"\n', encoding="utf-8")
+    config.write_text('[ui.keys]\nexport = "f8"\nhelp = "f1,f9"\n', encoding="utf-8")
     a = Assistant(store=tmp_path / "store", config=config)
     app = make_app(a, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -175,13 +175,13 @@ async def test_help_lists_the_table_with_keys_remapped_in_the_config(tmp_path):
         await pilot.pause(0.1)
         rows = _help_rows(app)
         assert list(rows) == [k.id for k in KEYS]  # all of the table, in its order
-        assert rows["export"] == "f6" and rows["help"] == "f1, f9"
+        assert rows["export"] == "f8" and rows["help"] == "f1, f9"
         assert rows["new-chat"] == "^n" and rows["library-toggle"] == "space"
         await pilot.press("escape")
         await pilot.pause(0.1)
         assert not isinstance(app.screen, HelpScreen)
         footer = screen_text(app).splitlines()[-1]
-        assert "f6 Export" in footer
+        assert "f8 Export" in footer
     a.close()
 
 

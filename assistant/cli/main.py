@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..textsafe import json_text, safe_line, safe_text
 from ..types import counted
+from .store_info import ADD_PAPERS, header, implicit, missing, papers_or_hint, where, with_store
 
 if TYPE_CHECKING:
     from ..api import Assistant
@@ -25,51 +26,121 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose options may stand anywhere among the positionals
+    (``compare SpecTr --aspects results "Multi-draft"``): a command's arguments are parsed
+    intermixed (the top level, which holds the commands, cannot be)."""
+
+    _intermixing = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._intermixing or self._subparsers is not None:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples keep their lines; option help is wrapped."""
+
+
 def _global_options(suppress: bool) -> argparse.ArgumentParser:
     """Options accepted before and after the command; after it, only if given (SUPPRESS)."""
     default = argparse.SUPPRESS if suppress else None
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", metavar="DIR", default=default,
-                        help="library folder (env ASSISTANT_STORE)")
-    common.add_argument("--config", metavar="FILE", default=default, help="TOML config file")
+                        help="library folder (env ASSISTANT_STORE; default ./store if it "
+                             "exists, else the user data dir)")
+    common.add_argument("--config", metavar="FILE", default=default,
+                        help="TOML config file (default ./config.toml, else the user config)")
     common.add_argument("--json", action="store_true",
                         default=argparse.SUPPRESS if suppress else False,
-                        help="print one JSON document on stdout")
+                        help="print one JSON document on stdout (and nothing else there)")
     return common
+
+
+EXAMPLES = """\
+examples:
+  assistant ingest examples/papers          add a folder of papers (recursive)
+  assistant papers                          list the library
+  assistant ask "Which papers study speculative decoding?"
+  assistant ask "What speedup does SpecTr report?" --paper SpecTr --json
+  assistant summarize PaSa --out pasa.md    a cited summary, also written as Markdown
+  assistant compare SpecTr "Multi-draft" --aspects approach,results
+  assistant remove PaSa                     ingest its file again to bring it back
+  assistant chat                            the terminal app (also: bare `assistant`)
+
+REF (a paper) is an id, a source path or file name, or a title: exact, its start, some of
+its words, or close to it. `assistant COMMAND --help` describes each command.
+
+exit codes: 0 ok, 1 some inputs failed, 2 usage or configuration error, 3 the command
+failed (library, model, endpoint or REF), 130 interrupted."""
+
+REF_HELP = "the paper: its id, a source path or file name, or (part of) its title"
+
+
+def _command(sub, name: str, common: argparse.ArgumentParser, summary: str,
+             examples: str = "") -> argparse.ArgumentParser:
+    """A subcommand with a one-line summary (the command list) and examples (its --help)."""
+    return sub.add_parser(name, parents=[common], help=summary, description=summary,
+                          epilog=("examples:\n" + examples) if examples else None,
+                          formatter_class=_Help)
 
 
 def _parser() -> argparse.ArgumentParser:
     from .reading import add_engine_option, add_export_options, add_reading_commands
 
     common = _global_options(suppress=True)
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="assistant",
-        description="A paper reading assistant: ingest papers, ask cited questions, summarize.",
+        description="A paper reading assistant: ingest papers, ask questions and get answers\n"
+        "whose every claim cites the paper and page it came from; summarize and compare.",
         parents=[_global_options(suppress=False)],
-        epilog="Exit codes: 0 ok, 1 some inputs failed, 2 usage/config error, "
-        "3 command failed, 130 interrupted.",
+        epilog=EXAMPLES,
+        formatter_class=_Help,
     )
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                           title="commands (default: chat)")
 
-    s = sub.add_parser("ingest", parents=[common], help="add papers (files or folders)")
-    s.add_argument("paths", nargs="+", metavar="PATH")
-    sub.add_parser("papers", parents=[common], help="list the library")
-    s = sub.add_parser("show", parents=[common], help="show one paper")
-    s.add_argument("ref", metavar="REF")
-    s = sub.add_parser("remove", parents=[common], help="remove a paper")
-    s.add_argument("ref", metavar="REF")
-    sub.add_parser("reindex", parents=[common], help="rebuild with the current model settings")
-    s = sub.add_parser("ask", parents=[common], help="ask a question; cited answer")
-    s.add_argument("question", metavar="QUESTION")
-    s.add_argument("--paper", action="append", metavar="REF", help="only these papers (repeat)")
+    s = _command(sub, "ingest", common, "add papers (files or folders, recursively)",
+                 "  assistant ingest examples/papers\n  assistant ingest paper.pdf notes.md")
+    s.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a PDF, text, Markdown or HTML file, a listing dump, or a folder")
+    _command(sub, "papers", common, "list the library (which library: the header says)",
+             "  assistant papers\n  assistant papers --json")
+    s = _command(sub, "show", common, "show one paper (id, title, authors, sources)",
+                 '  assistant show PaSa\n  assistant show "Generative Marginalization"')
+    s.add_argument("ref", metavar="REF", help=REF_HELP)
+    s = _command(sub, "remove", common,
+                 "remove a paper from the library (its files are not touched; ingesting a "
+                 "file again brings its papers back)", "  assistant remove PaSa")
+    s.add_argument("ref", metavar="REF", help=REF_HELP)
+    _command(sub, "reindex", common,
+             "rebuild the library with the current embedding and chunk settings",
+             "  assistant reindex")
+    s = _command(sub, "ask", common, "ask a question; a cited answer",
+                 '  assistant ask "Which papers study speculative decoding?"\n'
+                 '  assistant ask "How does the crawler work?" --paper PaSa --llm local\n'
+                 '  assistant ask "What speedup does SpecTr report?" --json')
+    s.add_argument("question", metavar="QUESTION",
+                   help="the question, in quotes; answered from the library with citations")
+    s.add_argument("--paper", action="append", metavar="REF",
+                   help="only look in this paper (repeat for several); " + REF_HELP)
     add_engine_option(s)
     add_export_options(s)
-    add_reading_commands(sub, common)
-    s = sub.add_parser("eval", parents=[common], help="run a question file, print figures")
-    s.add_argument("questions", metavar="QUESTIONS.json")
+    add_reading_commands(sub, common, _command)
+    s = _command(sub, "eval", common, "run a question file, print per-question results and "
+                 "figures", "  assistant eval tests/data/dev_questions.json")
+    s.add_argument("questions", metavar="QUESTIONS.json",
+                   help="a question file (the format of tests/data/dev_questions.json)")
     add_engine_option(s)
-    s = sub.add_parser("chat", parents=[common], help="the terminal app (default)")
-    s.add_argument("--ingest-if-empty", metavar="PATH", help="ingest PATH first if empty")
+    s = _command(sub, "chat", common, "the terminal app (the default command)",
+                 "  assistant chat\n  assistant chat --ingest-if-empty examples/papers")
+    s.add_argument("--ingest-if-empty", metavar="PATH",
+                   help="ingest PATH first when the library is empty")
     return p
 
 
@@ -88,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(command: str, args: argparse.Namespace) -> int:
-    from ..errors import AssistantError, ConfigError
+    from ..errors import AssistantError, ConfigError, RefError
 
     try:
         assistant = _assistant(args)
@@ -98,6 +169,14 @@ def _run(command: str, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return EXIT_USAGE
+    except RefError as exc:
+        from ..display import ref_error_lines
+
+        head, *candidates = ref_error_lines(exc)  # one candidate a line, each made safe
+        _error(head)
+        for line in candidates:
+            print(f"  {safe_line(line)}", file=sys.stderr, flush=True)
+        return EXIT_FAILED
     except AssistantError as exc:
         _error(str(exc))
         return EXIT_FAILED
@@ -154,6 +233,10 @@ def _warn(message: str) -> None:
     print(f"warning: {safe_line(message)}", file=sys.stderr, flush=True)
 
 
+def _note(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr, flush=True)
+
+
 def _print_json(doc: object) -> None:
     sys.stdout.write(json_text(doc) + "\n")
 
@@ -168,15 +251,18 @@ def _console():
 def cmd_ingest(a: Assistant, args: argparse.Namespace) -> int:
     from .progress import IngestDisplay
 
-    display = IngestDisplay(enabled=not args.json and sys.stderr.isatty())
+    if missing(a) or implicit(a):
+        what = "creating a new library at" if missing(a) else "adding to the library at"
+        _note(f"{what} {where(a)} (choose another with --store DIR)")
+    display = IngestDisplay(enabled=not args.json, live=sys.stderr.isatty())
     with display:
         report = a.ingest(args.paths, progress=display)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(with_store(a, report.to_json()))
     else:
         from .progress import print_report
 
-        print_report(report)
+        print_report(report, where(a))
     print_problems(report)
     return EXIT_PARTIAL if report.failed else EXIT_OK
 
@@ -200,8 +286,10 @@ def print_problems(report) -> None:
 
 
 def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
-    papers = a.papers()
+    papers = [] if missing(a) else a.papers()
     if args.json:
+        if implicit(a) or not papers:
+            _note(f"library: {where(a)}" + ("" if papers else f" (empty: {ADD_PAPERS})"))
         _print_json(
             [
                 {k: p.to_json()[k] for k in ("id", "title", "authors", "year", "source", "chunks")}
@@ -209,20 +297,20 @@ def cmd_papers(a: Assistant, args: argparse.Namespace) -> int:
             ]
         )
         return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
+    if not papers:
+        state = "does not exist yet" if missing(a) else "has no papers yet"
+        print(f"0 papers: the library at {where(a)} {state}; {ADD_PAPERS}.")
+        return EXIT_OK
+    from .tables import papers_header, papers_table
 
-    table = Table(title=counted(len(papers), "paper"), title_justify="left")
-    for col in ("id", "title", "year", "chunks", "source"):
-        table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
-    for p in papers:  # Text cells: a title or file name is never parsed as markup
-        table.add_row(*(Text(safe_line(v)) for v in (
-            p.id, p.title, p.year or "", p.chunks, os.path.basename(p.source))))
-    _console().print(table)
+    print(papers_header(papers, where(a)), flush=True)  # one line: the terminal wraps a long path
+    console = _console()
+    console.print(papers_table(papers, console.width))
     return EXIT_OK
 
 
 def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
+    papers_or_hint(a)
     paper = a.paper(args.ref)
     if args.json:
         _print_json(paper.to_json())
@@ -232,28 +320,33 @@ def cmd_show(a: Assistant, args: argparse.Namespace) -> int:
     c = _console()
     c.print(Text.assemble((safe_line(paper.title), "bold"), "  ", (safe_line(paper.id), "dim")))
     for key, value in paper.to_json().items():
+        if key == "authors" and value:
+            value = "; ".join(value)
         if key not in ("title", "id") and value not in (None, "", []):
             c.print(Text(f"  {key}: {safe_text(value)}"))
     return EXIT_OK
 
 
 def cmd_remove(a: Assistant, args: argparse.Namespace) -> int:
+    papers_or_hint(a)
     paper = a.remove(args.ref)
     if args.json:
-        _print_json({"removed": {"id": paper.id, "title": paper.title}})
+        _print_json(with_store(a, {"removed": {"id": paper.id, "title": paper.title}}))
     else:
         print(f"removed {safe_line(paper.id)}: {safe_line(paper.title)}")
+        print(f"(from the library at {safe_line(where(a))}; its files are untouched: "
+              "`assistant ingest` of a file brings its papers back)")
     return EXIT_OK
 
 
 def cmd_reindex(a: Assistant, args: argparse.Namespace) -> int:
     from .progress import IngestDisplay
 
-    display = IngestDisplay(enabled=not args.json and sys.stderr.isatty())
+    display = IngestDisplay(enabled=not args.json, live=sys.stderr.isatty())
     with display:
         report = a.reindex(progress=display)
     if args.json:
-        _print_json(report.to_json())
+        _print_json(with_store(a, report.to_json()))
     else:
         print(f"reindexed: {counted(report.papers_total, 'paper')}, "
               f"{counted(report.chunks_total, 'chunk')}")
@@ -266,12 +359,13 @@ def cmd_ask(a: Assistant, args: argparse.Namespace) -> int:
     from .reading import write_exports
 
     engine = a.engine_name(args.llm)
+    papers_or_hint(a)
     if args.json:
         answer = a.ask(args.question, papers=args.paper, llm=engine)
-        _print_json(answer.to_json())
+        _print_json(with_store(a, answer.to_json()))
     else:
         answer = stream_answer(a, args.question, args.paper, engine)
-        print_answer(answer, a.engine(engine).description)
+        print_answer(answer, header(a, engine))
     write_exports(a, answer, args, args.question)
     return EXIT_OK
 
@@ -284,7 +378,7 @@ def cmd_eval(a: Assistant, args: argparse.Namespace) -> int:
     a.ask("warm up", llm=engine)  # load the model and indexes outside the timings
     result = evaluate(lambda q: a.ask(q, llm=engine), questions)
     if args.json:
-        _print_json({"engine": engine, **result.to_json()})
+        _print_json(with_store(a, {"engine": engine, **result.to_json()}))
     else:
         print(f"engine: {engine}")
         print(safe_text(result.report()))

@@ -30,25 +30,39 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
     from ..answering.engines.registry import engine_names
 
     parser.add_argument("--llm", choices=engine_names(), metavar="ENGINE",
-                        help="answer engine: " + ", ".join(engine_names()))
+                        help="answer engine: " + ", ".join(engine_names())
+                        + " (default: llm.engine of the config; auto picks openai when an "
+                          "endpoint or key is configured, else extractive)")
 
 
-def add_reading_commands(sub, common: argparse.ArgumentParser) -> None:
-    """The ``summarize`` and ``compare`` subcommands."""
-    s = sub.add_parser("summarize", parents=[common],
-                       help="structured, cited summary of a paper (or of a topic)")
-    s.add_argument("ref", metavar="REF", help="paper id, source path or title; or a topic")
-    s.add_argument("--length", choices=["short", "long"], default="short")
+def add_reading_commands(sub, common: argparse.ArgumentParser, command) -> None:
+    """The ``summarize`` and ``compare`` subcommands (``command`` makes a subparser)."""
+    s = command(sub, "summarize", common,
+                "a structured, cited summary of one paper (or a synthesis across the papers "
+                "on a topic)",
+                "  assistant summarize PaSa\n"
+                "  assistant summarize pasa.pdf --length long --out pasa.md --bib pasa.bib\n"
+                '  assistant summarize "speculative decoding" --topic')
+    s.add_argument("ref", metavar="REF",
+                   help="the paper: its id, a source path or file name, or (part of) its "
+                        "title; words that name no paper are summarized as a topic")
+    s.add_argument("--length", choices=["short", "long"], default="short",
+                   help="short (default): a few sentences a heading; long: more evidence")
     s.add_argument("--topic", action="store_true",
                    help="treat REF as a topic: a synthesis across the papers on it")
     add_engine_option(s)
     add_export_options(s)
-    s = sub.add_parser("compare", parents=[common],
-                       help="compare 2-5 papers: cited table of aspects and a contrast")
-    s.add_argument("refs", nargs="+", metavar="REF")
-    s.add_argument("--aspects", nargs="+", metavar="ASPECT",
-                   help="columns (default: problem approach data/benchmarks results "
-                        "limitations); commas also separate")
+    s = command(sub, "compare", common,
+                "compare 2-5 papers: a cited table of aspects and a short contrast",
+                '  assistant compare SpecTr "Multi-draft"\n'
+                '  assistant compare SpecTr "Multi-draft" --aspects approach,results\n'
+                "  assistant compare SpecTr PaSa --format csv > table.csv")
+    s.add_argument("refs", nargs="+", metavar="REF",
+                   help="2 to 5 papers: ids, source paths or file names, or (parts of) titles; "
+                        "quote titles with spaces")
+    s.add_argument("--aspects", action="append", metavar="A,B,...",
+                   help="the aspects compared, comma-separated (default: problem,approach,"
+                        "data/benchmarks,results,limitations)")
     s.add_argument("--format", choices=["md", "csv", "json"],
                    help="print Markdown, CSV (the table) or JSON instead of the terminal view")
     add_engine_option(s)
@@ -84,18 +98,33 @@ def _print_json(doc: object) -> None:
     sys.stdout.write(json_text(doc) + "\n")
 
 
+def _topic_note(a: Assistant, ref: str) -> None:
+    """Before the work starts: say when REF names no paper and will be read as a topic."""
+    from ..errors import RefError
+
+    try:
+        a.paper(ref)
+    except RefError:
+        key = " ".join(ref.casefold().split())
+        starts = sum(" ".join(p.title.casefold().split()).startswith(key) for p in a.papers())
+        if starts <= 1:  # else summarize refuses the ambiguous REF (an error, no note)
+            print(f"note: '{safe_line(ref)}' names no single paper; summarizing it as a topic "
+                  "(give an id or a full title for one paper)", file=sys.stderr, flush=True)
+
+
 def cmd_summarize(a: Assistant, args: argparse.Namespace) -> int:
     from .output import print_answer
+    from .store_info import header, papers_or_hint, with_store
 
     engine = a.engine_name(args.llm)
+    papers_or_hint(a)
+    if not args.topic:
+        _topic_note(a, args.ref)
     answer = a.summarize(args.ref, length=args.length, topic=args.topic, llm=engine)
-    if not args.topic and answer.text.startswith("## Topic:"):
-        print(f"note: '{safe_line(args.ref)}' names no single paper; summarizing it as a topic "
-              "(give an id or a full title for one paper)", file=sys.stderr)
     if args.json:
-        _print_json(answer.to_json())
+        _print_json(with_store(a, answer.to_json()))
     else:
-        print_answer(answer, a.engine(engine).description)
+        print_answer(answer, header(a, engine))
     write_exports(a, answer, args, "Summary")
     return 0
 
@@ -113,11 +142,14 @@ def cmd_compare(a: Assistant, args: argparse.Namespace) -> int:
         print(f"error: compare takes {MIN_PAPERS} to {MAX_PAPERS} papers, got "
               f"{len(args.refs)}", file=sys.stderr)
         return 2
+    from .store_info import header, papers_or_hint, with_store
+
     engine = a.engine_name(args.llm)
+    papers_or_hint(a)
     answer = a.compare(args.refs, aspects=_aspects(args.aspects), llm=engine)
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        _print_json(answer.to_json())
+        _print_json(with_store(a, answer.to_json()))
     elif fmt == "csv":
         sys.stdout.write(safe_text(table_csv(answer)))
     elif fmt == "md":
@@ -128,6 +160,6 @@ def cmd_compare(a: Assistant, args: argparse.Namespace) -> int:
     else:
         from .output import print_answer
 
-        print_answer(answer, a.engine(engine).description)
+        print_answer(answer, header(a, engine))
     write_exports(a, answer, args, "Comparison")
     return 0

@@ -1,9 +1,10 @@
 """PDF files with pypdfium2: layout-aware reading of text, sections and metadata.
 
 pdf_chars reads each page's characters, pdf_lines makes text lines (superscript markers out),
-pdf_clean drops headers, footers and page/line numbers, pdf_layout groups lines into blocks in
-reading order, pdf_meta finds title/authors/year/venue/ids on page 1, pdf_structure makes
-paragraphs, sections and the paper's Blocks (a sentence that crosses a page stays whole).
+pdf_clean drops headers, footers and page/line numbers, pdf_tables takes out tables (read row
+by row), pdf_layout groups the other lines into blocks in reading order, pdf_meta finds
+title/authors/year/venue/ids on page 1, pdf_structure makes paragraphs, sections and the
+paper's Blocks (a sentence that crosses a page stays whole).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .pdf_layout import Block, blocks_of, merge_labels, reading_order, rejoin_ro
 from .pdf_lines import Line, build_lines
 from .pdf_meta import _norm, read_meta
 from .pdf_structure import assign_sections, body_size, doc_blocks, units_of
+from .pdf_tables import find_tables
 from .pdf_text import clean_chars, fix_private_use, joiner
 
 __all__ = ["read_pdf"]
@@ -103,7 +105,9 @@ def _read_document(doc: pdfium.PdfDocument, source: str) -> tuple[PaperDoc, list
     body = body_size(lines)
     ordered: list[tuple[int, list[Block]]] = []
     for number, page_lines in zip(numbers, kept, strict=True):
-        ordered.append((number, reading_order(blocks_of(merge_labels(rejoin_rows(page_lines))))))
+        rest, tables = find_tables(page_lines)
+        ordered.append((number, reading_order(blocks_of(merge_labels(rejoin_rows(rest)))
+                                              + tables)))
     first = ordered[0][1] if ordered and ordered[0][0] == 1 else []
     info = doc.get_metadata_dict(skip_empty=True)
     meta = read_meta(

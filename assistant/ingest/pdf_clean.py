@@ -51,7 +51,7 @@ def remove_furniture(pages: list[list[Line]], heights: list[float]) -> list[list
             if _in_band(ln, height):
                 if _PAGE_NUMBER.match(ln.text.strip()):
                     furniture = True
-                else:
+                elif sum(c.isalpha() for c in ln.text) >= 2:  # bare numbers: table cells
                     places = seen.get(_key(ln.text), [])
                     pages_here = {q for q, base in places if abs(base - ln.base) <= 6.0}
                     furniture = len(pages_here) >= need

@@ -16,16 +16,17 @@ from statistics import median
 
 from .pdf_lines import Line
 
-__all__ = ["Block", "blocks_of", "reading_order", "merge_labels", "rejoin_rows"]
+__all__ = ["Block", "blocks_of", "reading_order", "merge_labels", "rejoin_rows", "row_order"]
 
 _LABEL = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXL]+\.?|[A-Z]\.|\(?[a-z0-9]\))$")
 
 
 @dataclass(slots=True)
 class Block:
-    """Lines read as one piece, top to bottom."""
+    """Lines read as one piece, top to bottom (a table: row by row, see pdf_tables)."""
 
     lines: list[Line] = field(default_factory=list)
+    rows: list[str] | None = None  # a table's rows, cells joined by " | "
 
     @property
     def x0(self) -> float:
@@ -52,10 +53,24 @@ class Block:
         return " ".join(ln.text for ln in self.lines)
 
 
+def row_order(lines: list[Line]) -> list[Line]:
+    """Lines top to bottom, and left to right within a row: lines whose baselines are within
+    a fifth of their size are one row (a sort on the exact baseline would put a piece of a row
+    whose baseline is a hair higher before the piece left of it)."""
+    rows: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: -ln.base):
+        first = rows[-1][0] if rows else None
+        if first is not None and abs(first.base - ln.base) < 0.2 * max(first.size, ln.size):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return [ln for row in rows for ln in sorted(row, key=lambda ln: ln.x0)]
+
+
 def rejoin_rows(lines: list[Line]) -> list[Line]:
     """Join pieces of one row that a wide space split (a run-in heading, a stretched line)
     unless the space is a gutter: no line just above or below crosses it."""
-    rows = sorted(lines, key=lambda ln: (-ln.base, ln.x0))
+    rows = row_order(lines)
     out: list[Line] = []
     for ln in rows:
         prev = out[-1] if out else None
@@ -71,6 +86,7 @@ def rejoin_rows(lines: list[Line]) -> list[Line]:
                     prev.text = f"{prev.text}  {ln.text}"  # two spaces: a wide gap
                     prev.x1, prev.y0 = ln.x1, min(prev.y0, ln.y0)
                     prev.y1, prev.chars = max(prev.y1, ln.y1), prev.chars + ln.chars
+                    prev.bold = prev.bold and ln.bold  # a run-in heading: the line is text
                     continue
         out.append(ln)
     return out
@@ -80,7 +96,7 @@ def merge_labels(lines: list[Line]) -> list[Line]:
     """Join a short label ("1", "2.1", "I.", "A.") to the text on its baseline that follows it
     after a wide gap ("1   Introduction")."""
     out: list[Line] = []
-    rows = sorted(lines, key=lambda ln: (-round(ln.base), ln.x0))
+    rows = row_order(lines)
     used: set[int] = set()
     for i, ln in enumerate(rows):
         if i in used:

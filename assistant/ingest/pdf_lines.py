@@ -100,13 +100,14 @@ def _attach_accents(chars: list[Char]) -> list[Char]:
     if not accents:
         return chars
     drop = set()
+    accented: set[int] = set()  # the letters that took an accent
     for i in accents:
         acc = chars[i]
         mid = (acc.x0 + acc.x1) / 2
         best, best_d = None, 0.0
         for j, ch in enumerate(chars):
-            if ch.space or not ch.text.isalpha() or j in drop:
-                continue
+            if ch.space or not ch.text.isalpha() or j in drop or ch.text in _ACCENTS:
+                continue  # (ˆ and ˇ are letters to Python)
             if not (ch.x0 - 0.5 <= mid <= ch.x1 + 0.5):
                 continue
             if not (-0.4 * ch.size <= acc.base - ch.base <= 0.8 * ch.size):
@@ -118,15 +119,17 @@ def _attach_accents(chars: list[Char]) -> list[Char]:
             best.text = unicodedata.normalize("NFC", _DOTLESS.get(best.text, best.text)
                                               + _ACCENTS[acc.text])
             drop.add(i)
+            accented.add(id(best))
     out: list[Char] = []
     for i, ch in enumerate(chars):
         if i not in drop and not (ch.space and out and out[-1].space):
             out.append(ch)
     # a space pdfium generated around a moved accent would now split the word
     return [ch for k, ch in enumerate(out)
-            if not (ch.space and k + 1 < len(out) and k > 0 and out[k - 1].text.isalpha()
-                    and out[k + 1].text.isalpha() and out[k + 1].x0 - out[k - 1].x1 < 0.1
-                    * max(out[k - 1].size, 1.0))]
+            if not (ch.space and 0 < k < len(out) - 1
+                    and (id(out[k - 1]) in accented or id(out[k + 1]) in accented)
+                    and out[k - 1].text.isalpha() and out[k + 1].text.isalpha()
+                    and out[k + 1].x0 - out[k - 1].x1 < 0.1 * max(out[k - 1].size, 1.0))]
 
 
 def _script_text(run_text: str, before: str, word: str) -> str:
@@ -175,7 +178,9 @@ def _finish(run: _Run, page: int) -> Line | None:
         piece = "".join((" " if spaced[k] and k > i else "") + chars[k].text for k in range(i, j))
         before = "".join(out)
         word = re.split(r"\W", before)[-1] if before else ""
-        if raised:
+        if raised and not before.strip() and re.fullmatch(r"\d{1,3}", piece.strip()):
+            piece = piece.strip() + " "  # a footnote's own number: "³ https://..." stays
+        elif raised:
             piece = _script_text(piece, before, word)
         elif piece and not piece[0].isdigit() and before[-1:].isalpha():
             piece = " " + piece.strip()  # an index: T_ν -> "T ν" (a digit stays: H2O)

@@ -22,6 +22,8 @@ from .pdf_text import clean_chars, find_doi, join_lines, resolve_hyphens
 __all__ = ["Meta", "read_meta"]
 
 _ARXIV = re.compile(r"arXiv\s*:\s*(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})", re.IGNORECASE)
+_ARXIV_STAMP = re.compile(r"^\s*arXiv\s*:\s*(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})"
+                          r"(?:v\d+)?\s*\[[\w.-]+\]", re.IGNORECASE | re.MULTILINE)
 _NOT_TITLE = re.compile(
     r"arxiv|doi\b|https?:|www\.|@|\u00a9|copyright|proceedings|journal\b|vol\.|volume\s+\d|"
     r"conference|workshop|preprint|accepted|received|published|licen[cs]e|issn|"
@@ -226,11 +228,17 @@ def read_meta(blocks: list[Block], furniture_lines: list[Line], stamps: list[str
     if not meta.authors:
         meta.authors = _meta_authors(info.get("Author", ""))
     texts = [clean_chars(ln.text) for ln in furniture_lines] + stamps
+    margin = "\n".join(texts)
     texts += [clean_chars(ln.text) for b in blocks for ln in b.lines]
     head = "\n".join(texts)
-    m = _ARXIV.search(head)
+    # the paper's own arXiv id: in the side stamp or a margin line, a line set as the stamp is
+    # ("arXiv:2501.10120v1 [cs.IR] 17 Jan 2025"), small print or a preprint notice; not an id
+    # the body text cites
+    notes = "\n".join(clean_chars(ln.text) for b in blocks for ln in b.lines
+                      if ln.size < 0.95 * body or "preprint" in ln.text.lower())
+    m = _ARXIV.search(margin) or _ARXIV_STAMP.search(head) or _ARXIV.search(notes)
     meta.arxiv_id = m.group(1) if m else None
-    meta.doi = find_doi(head) or find_doi(" ".join(info.values()))
+    meta.doi = find_doi(" ".join(info.values())) or find_doi(margin) or find_doi(head)
     meta.venue = _venue(texts, info.get("Subject", ""), meta.arxiv_id)
     meta.year = _year(texts, meta.venue, meta.arxiv_id, info.get("CreationDate", ""))
     return meta

@@ -34,6 +34,7 @@ _CAPTION = re.compile(
     r"^(?:Supplementary\s+)?(?:Figure|Fig\.?|Table|Tab\.|Algorithm|Listing|Scheme|Chart|Box)"
     r"\s*[A-Z]?\d+[a-z]?\s*[.:|\u2014\u2013-]", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXL]+\.|[A-Z](?:\.\d+)*\.?)\s+\S")
+_FIRST_NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXL]+\.)\s+\S")  # not "A." (an initial)
 _NAMED = re.compile(
     r"^(?:abstract|introduction|background|related work|methods?|materials and methods|"
     r"results(?: and discussion)?|discussion|conclusions?|references|bibliography|"
@@ -84,6 +85,8 @@ def section_kind(heading: str) -> str | None:
 
 
 def _role(block: Block, body: float) -> str:
+    if block.rows is not None:
+        return "table"
     text = block.text.strip()
     if _CAPTION.match(text):
         return "caption"
@@ -111,8 +114,8 @@ def _is_heading(block: Block, text: str, body: float) -> bool:
     if (text.endswith((".", ",", ";")) and not re.match(r"^[\dIVXL.]+$", text.split()[0])
             and not _NAMED.match(text)):
         return False
-    if not any(c.isalpha() for c in text) or text[0].islower():
-        return False
+    if not any(c.isalpha() for c in text) or text[0].islower() or not text[0].isalnum():
+        return False  # ("[Stop]", "(a)": labels in a figure)
     bigger = block.size >= 1.12 * body
     bold = all(ln.bold for ln in block.lines)
     numbered = bool(_NUMBERED.match(text)) and block.size >= 0.95 * body
@@ -156,9 +159,9 @@ def units_of(pages: list[tuple[int, list[Block]]], body: float,
     for page, blocks in pages:
         for block in blocks:
             role = "front" if front and id(block) in front else _role(block, body)
-            whole = role in ("heading", "caption", "front")
+            whole = role in ("heading", "caption", "front", "table")
             for i, lines in enumerate([block.lines] if whole else _paragraphs(block)):
-                text = _text(lines, join)
+                text = "\n".join(block.rows) if block.rows is not None else _text(lines, join)
                 if not text:
                     continue
                 if (role == "body" and i == 0 and open_body is not None
@@ -189,8 +192,8 @@ def assign_sections(units: list[Unit]) -> list[Unit]:
     out = []
     for u in units:
         if u.role == "heading" and kind == "front" and not (
-                section_kind(u.text) or _NUMBERED.match(u.text) or _NAMED.match(u.text)):
-            u.role = "front"  # an author line or a banner set large or bold
+                section_kind(u.text) or _FIRST_NUMBERED.match(u.text) or _NAMED.match(u.text)):
+            u.role = "front"  # an author line ("D. White") or a banner set large or bold
         if u.role == "heading":
             named = section_kind(u.text)
             if named:

@@ -35,6 +35,9 @@ _PUA = re.compile(r"[\ue000-\uf8ff]")
 _PUA_WORD = re.compile(r"\w*[\ue000-\uf8ff][\w\ue000-\uf8ff]*")
 _LIGATURE_GUESSES = ("fi", "fl", "ff", "ffi", "ffl", "ft", "st", "Th", "")
 _SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # two spaces stay: a gap
+_URL_END = re.compile(r"(?:\bhttps?|\bwww)[^\s)]*[/.:_-]$")
+_URL_GOES_ON = re.compile(r"[a-z0-9/][\w./-]*[./][\w./?=&%#-]*(?:\s|$)")
+_CLOSED_SUFFIXES = frozenset({"less", "ness"})  # suffixes, not words of a compound
 _SPLIT_WORD = re.compile(r"(\w+(?:-\w+)*)\u00ad\s*(\w+)")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)")
 _NEW_ARXIV = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
@@ -55,11 +58,13 @@ def _bad(c: str) -> bool:
 
 
 def clean_chars(text: str) -> str:
-    """Ligatures to letters, hyphen codes unified, controls and non-characters removed,
+    """Ligatures to letters, hyphen codes unified, controls and non-characters made spaces,
     spaces unified (private-use glyphs are left for fix_private_use)."""
     text = text.translate(_LIGATURES)
-    if any(_bad(c) for c in text):
-        text = "".join(c for c in text if not _bad(c))
+    if not text.isprintable() and any(_bad(c) for c in text):  # printable: none is bad
+        # a control code stands for a symbol (a math font's bracket, arrow or minus): a space,
+        # so the tokens on either side stay apart ("g k\x8d;h" -> "g k ;h")
+        text = "".join(" " if _bad(c) else c for c in text)
     return _SPACES.sub(" ", text)
 
 
@@ -92,6 +97,8 @@ def join_lines(prev: str, line: str) -> str:
         return prev + line
     if prev.endswith("-") and prev[-2:-1].isalpha() and line[:1].islower():
         return prev[:-1] + SOFT_HYPHEN + line
+    if _URL_END.search(prev) and _URL_GOES_ON.match(line):
+        return prev + line  # a link broken at a line end: "http://" + "allenai.org/..."
     return f"{prev} {line}" if prev else line
 
 
@@ -104,6 +111,8 @@ def keeps_hyphen(a: str, b: str, words: set[str], hyphened: set[str]) -> bool:
     joined, hyphen = (a + b).casefold(), f"{a}-{b}".casefold()
     if hyphen in hyphened and joined not in words:
         return True
+    if b.casefold() in _CLOSED_SUFFIXES and not a.casefold().endswith("ll"):
+        return False  # -less and -ness words are written solid (collisionless, awareness)
     if joined in words and hyphen not in hyphened:
         return False
     zj = zipf(joined)

@@ -11,6 +11,7 @@ from .decode import decode_text, drop_controls
 from .detect import sniff_bytes, text_kind
 from .fsutil import os_reason, read_bounded
 from .listing import parse_listing
+from .managed import is_reference_library, read_reference_library
 from .text import read_markdown, read_text
 
 __all__ = ["read_file"]
@@ -28,9 +29,9 @@ def _load(path: Path, max_bytes: int) -> bytes:
 
 
 def read_file(path: Path, *, max_bytes: int) -> ReadResult:
-    """Read one source file into papers (a listing dump gives many, other files one); their
-    text carries no control characters (a NUL anywhere, an escape sequence), whatever the
-    reader. See :func:`_read` for the reasons a file is refused."""
+    """Read one source file into papers (a listing dump or a reference library gives many,
+    other files one); their text carries no control characters (a NUL anywhere, an escape
+    sequence), whatever the reader. See :func:`_read` for the reasons a file is refused."""
     result = _read(path, max_bytes=max_bytes)
     for doc in result.papers:
         doc.title = drop_controls(doc.title)
@@ -43,7 +44,8 @@ def read_file(path: Path, *, max_bytes: int) -> ReadResult:
 
 
 def _read(path: Path, *, max_bytes: int) -> ReadResult:
-    """Read one source file into papers (a listing dump gives many, other files one).
+    """Read one source file into papers (a listing dump or a reference library gives many,
+    other files one).
 
     Raises IngestError with a short lowercase reason for input it cannot read: missing, a
     directory, empty, too large, binary, an unsupported type, or an encrypted / corrupt /
@@ -51,6 +53,8 @@ def _read(path: Path, *, max_bytes: int) -> ReadResult:
     """
     path = Path(path)
     source = str(path)
+    if is_reference_library(path):  # a .bib or zotero.sqlite: each entry's attachment is read
+        return read_reference_library(path, max_bytes, read_file)
     data = _load(path, max_bytes)
     if sniff_bytes(path, data) == "pdf":
         from .pdf import read_pdf  # pypdfium2 loads only when a PDF comes

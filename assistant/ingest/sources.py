@@ -11,6 +11,7 @@ from pathlib import Path
 from assistant.types import FileFailure, Skipped
 
 from .fsutil import not_regular_reason, os_reason
+from .managed import ZOTERO_DB
 
 __all__ = ["iter_sources"]
 
@@ -65,6 +66,8 @@ class _Walk:
                 if isinstance(names, FileFailure):
                     yield names
                     continue
+                if ZOTERO_DB in names:  # a Zotero data folder: read through its database
+                    names = [ZOTERO_DB]
                 inner = ancestors | {key}
                 hidden = [n for n in names if n.startswith(".")]
                 for name in hidden:
@@ -92,11 +95,12 @@ def iter_sources(paths: Iterable[str | Path], skip: Iterable[str | Path] = ()
                  ) -> Iterator[Path | FileFailure | Skipped]:
     """Each file named, and every file under each folder named, in sorted order.
 
-    Inside a folder, hidden files and folders (``.git``) are passed over unless named
-    themselves, and so is any folder in ``skip`` (the store: ingesting ``.`` must not read the
-    library's own files); each comes out as a Skipped item. Problems (no such path, a symlink
-    loop, an unreadable folder, a FIFO, a /proc file) come out as FileFailure items in place,
-    and the walk goes on. A file reached twice is yielded once.
+    Of a Zotero data folder (one holding zotero.sqlite) only the database is read: it names
+    the attachment files. Inside a folder, hidden files and folders (``.git``) are passed over
+    unless named themselves, and so is any folder in ``skip`` (the store: ingesting ``.`` must
+    not read the library's own files); each comes out as a Skipped item. Problems (no such
+    path, a symlink loop, an unreadable folder, a FIFO, a /proc file) come out as FileFailure
+    items in place, and the walk goes on. A file reached twice is yielded once.
     """
     walk = _Walk(skip)
     for raw in paths:

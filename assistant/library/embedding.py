@@ -105,6 +105,10 @@ class OnnxMiniLM:
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
+    def warm(self) -> None:
+        """Load the model now (an ingest does it while its first file is read)."""
+        self._session  # noqa: B018
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts in length-sorted batches (less padding), returned in input order."""
         import numpy as np

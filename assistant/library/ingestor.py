@@ -1,8 +1,11 @@
 """Files -> papers -> chunks -> vectors -> store, skipping what is unchanged.
 
-Identity: a paper is its normalised title (see ``identity.paper_id``), so one paper found in
-several files is stored once and lists every file as a source. When two files hold different
-text for one paper (a listing abstract and the full PDF), the longer text is kept.
+Identity: a paper is found by DOI, then arXiv id or identical text, then normalised title plus
+first author (see ``ingest.identity``), so one paper found in several files is stored once and
+lists every file as a source, and two papers that only share a title stay two. When two files
+hold different text for one paper (a listing abstract and the full PDF), the longer text is
+kept; metadata missing from the kept document is taken from the stored paper, and metadata from
+a reference manager (``PaperDoc.curated``) wins over what readers detected.
 
 A reader thread hashes, reads and chunks the next files while the main thread embeds and
 writes the current one (the model releases the GIL), so ingest costs little beyond embedding.
@@ -21,6 +24,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import IngestError
 from ..ingest import iter_sources, paper_id, read_file
+from ..ingest.identity import Identities, meta_keys
+from ..ingest.library_entry import Entry
+from ..ingest.managed import (
+    is_reference_library,
+    library_digest,
+    library_entries,
+    read_entry,
+)
 from ..types import Chunk, FileFailure, IngestReport, PaperDoc, Skipped
 
 if TYPE_CHECKING:
@@ -55,8 +66,11 @@ class _Loaded:
     digest: str = ""
     docs: list[tuple[str, PaperDoc, list[Chunk]]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failures: list[FileFailure] = field(default_factory=list)  # entries of a reference library
     read: bool = False
     failure: FileFailure | None = None
+    entries: list[Entry] | None = None  # a reference library, to read entry by entry
+    final: bool = True  # the last piece of its file (a library comes entry by entry, then this)
 
 
 @dataclass(slots=True)
@@ -79,9 +93,17 @@ def text_sha(doc: PaperDoc) -> str:
     return hashlib.sha1(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def paper_meta(pid: str, doc: PaperDoc, sources: list[str], n_chunks: int) -> dict[str, Any]:
-    """Chroma metadata for a paper (no None values; lists as JSON)."""
-    return {
+# What a reference manager says of a paper, kept over what a reader detects.
+CURATED = ("title", "authors", "year", "doi", "arxiv_id", "venue")
+
+
+def paper_meta(pid: str, doc: PaperDoc, sources: list[str], n_chunks: int,
+               existing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Chroma metadata for a paper (no None values; lists as JSON). Fields ``doc`` lacks are
+    taken from ``existing`` (the stored record of the same paper), and a stored reference
+    manager's title, authors, year, DOI, arXiv id and venue stay unless ``doc`` is curated too.
+    """
+    meta = {
         "id": pid,
         "title": doc.title,
         "authors": json.dumps(doc.authors),
@@ -90,7 +112,9 @@ def paper_meta(pid: str, doc: PaperDoc, sources: list[str], n_chunks: int) -> di
         "date": doc.date or "",
         "doi": doc.doi or "",
         "arxiv_id": doc.arxiv_id or "",
+        "venue": doc.venue or "",
         "code_url": doc.code_url or "",
+        "curated": doc.curated,
         "kind": doc.kind,
         "sources": json.dumps(sources),
         "text_source": doc.source,
@@ -98,6 +122,17 @@ def paper_meta(pid: str, doc: PaperDoc, sources: list[str], n_chunks: int) -> di
         "text_len": len(doc.text),
         "chunks": n_chunks,
     }
+    if existing:
+        keep_curated = bool(existing.get("curated")) and not doc.curated
+        for key in ("authors", "n_authors", "year", "date", "doi", "arxiv_id", "venue",
+                    "code_url", "title"):
+            old = existing.get(key)
+            if old in (None, "", -1, "[]"):
+                continue
+            if meta[key] in ("", -1, "[]") or (keep_curated and key in CURATED):
+                meta[key] = old
+        meta["curated"] = bool(meta["curated"] or keep_curated)
+    return meta
 
 
 class Ingestor:
@@ -108,24 +143,30 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = chunker
         self.max_bytes = max_bytes
-        self._began = False
+        self._changed = False  # something was written: the keyword index syncs at the end
+        self._warmed = False
+        self.ids = Identities()
         self._stop = threading.Event()  # set when the run stops early: the reader stops too
 
     def run(self, paths: list[str | Path], progress: Progress | None = None) -> IngestReport:
         progress = progress or _Silent()
-        self._stop = threading.Event()
         report = IngestReport()
+        self._stop = threading.Event()
         found = list(iter_sources(paths, skip=[self.store.folder, self.store.sharing.lock_dir]))
         report.skipped = [s for s in found if isinstance(s, Skipped)]
         sources = [s for s in found if not isinstance(s, Skipped)]
         progress.start(len(sources))
         records = self.store.file_records([str(s.resolve()) for s in sources
                                            if isinstance(s, Path)])
+        sources = _without_attachments(sources, records)
         known = self.store.papers_meta()
+        self.ids = Identities(known)
+        self._pieces: dict[str, list[str]] = {}  # paper ids of a library's entries so far
         for item in self._loaded(sources, records):
             status = self._one_file(item, records, known, report, progress)
-            progress.file_done(item.failure.path if item.failure else str(item.src), status)
-        if self._began:
+            if status:
+                progress.file_done(item.failure.path if item.failure else str(item.src), status)
+        if self._changed:
             self.store.sync_keyword_index()
         report.papers_total = len(self.store.papers_meta())
         report.chunks_total = self.store.count_chunks()
@@ -136,17 +177,44 @@ class Ingestor:
         """Loaded files in order, READ_AHEAD of them prepared on a reader thread."""
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-reader") as pool:
             ahead: deque[Future[_Loaded]] = deque()
-            queue = iter(sources)
+            fresh = any(isinstance(s, Path) and str(s.resolve()) not in records for s in sources)
             try:
-                for src in queue:
+                for src in sources:
                     ahead.append(pool.submit(self._load, src, records))
+                    if fresh:  # a new file will be embedded: the model loads while it is read
+                        fresh = False
+                        self._warm()
                     if len(ahead) > READ_AHEAD:
-                        yield ahead.popleft().result()
+                        yield from self._expand(ahead.popleft().result(), pool)
                 while ahead:
-                    yield ahead.popleft().result()
+                    yield from self._expand(ahead.popleft().result(), pool)
             finally:  # stopped early (Ctrl+C, an error): do not wait for files not needed
                 self._stop.set()
                 pool.shutdown(wait=False, cancel_futures=True)
+
+    def _expand(self, item: _Loaded, pool: ThreadPoolExecutor):
+        """A file as it comes, or a reference library entry by entry (READ_AHEAD of them read
+        ahead), each entry's papers written before the next are waited for, then the library."""
+        if item.entries is None:
+            yield item
+            return
+        ahead: deque[Future[_Loaded]] = deque()
+        for entry in item.entries:
+            ahead.append(pool.submit(self._load_entry, item, entry))
+            if len(ahead) > READ_AHEAD:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+        item.entries = None
+        yield item
+
+    def _load_entry(self, library: _Loaded, entry: Entry) -> _Loaded:
+        """One entry of a reference library: its attachment (or abstract) read and chunked."""
+        piece = _Loaded(library.src, library.path, library.digest, read=True, final=False)
+        result = read_entry(entry, library.src, self.max_bytes, read_file)
+        piece.warnings, piece.failures = result.warnings, result.failures
+        self._chunk_docs(piece, result.papers)
+        return piece
 
     def _load(self, src: Path | FileFailure, records: dict[str, FileRecord], force: bool = False
               ) -> _Loaded:
@@ -154,10 +222,20 @@ class Ingestor:
             return _Loaded(Path(src.path), src.path, failure=src)
         item = _Loaded(src, str(src.resolve()))
         try:
-            item.digest = file_sha256(src, self.max_bytes, self._stop)
+            if is_reference_library(src):  # its size is no limit: each attachment's is
+                item.digest = library_digest(src)
+            else:
+                item.digest = file_sha256(src, self.max_bytes, self._stop)
             record = records.get(item.path)
             if record and record.sha256 == item.digest and not force:
                 return item  # probably unchanged: the main thread decides
+            if is_reference_library(src):
+                item.entries, warnings = library_entries(src)
+                item.warnings = [f"{src}: {w}" for w in warnings]
+                item.read = True
+                if not item.entries:
+                    raise IngestError(str(src), "no entries found")
+                return item
             result = read_file(src, max_bytes=self.max_bytes)
         except IngestError as exc:
             item.failure = FileFailure(str(src), exc.reason)
@@ -167,19 +245,28 @@ class Ingestor:
             return item
         item.read = True
         item.warnings = result.warnings
-        for doc in result.papers:
-            doc.source = item.path
-            pid = paper_id(doc)
-            item.docs.append((pid, doc, self.chunker.chunk(pid, doc)))
+        item.failures = result.failures
+        self._chunk_docs(item, result.papers)
         return item
 
-    # -- main thread ---------------------------------------------------------------------------
-    def _begin(self) -> None:
-        if not self._began:
-            self.store.begin_write()
-            self._began = True
+    def _chunk_docs(self, item: _Loaded, docs: list[PaperDoc]) -> None:
+        for doc in docs:
+            if doc.source == str(item.src):  # else the attachment a reference library names
+                doc.source = item.path
+            pid = paper_id(doc)  # provisional: the main thread finds the stored paper it is
+            item.docs.append((pid, doc, self.chunker.chunk(pid, doc)))
 
-    def _one_file(self, item: _Loaded, records, known, report: IngestReport, progress) -> str:
+    # -- main thread ---------------------------------------------------------------------------
+    def _warm(self) -> None:
+        """Load the embedding model (if it has a local one) before the first chunks come."""
+        warm = getattr(self.embedder, "warm", None)
+        if warm is not None and not self._warmed:
+            self._warmed = True
+            warm()
+
+    def _one_file(self, item: _Loaded, records, known, report: IngestReport, progress
+                  ) -> str | None:
+        """Store one loaded file (or one entry of a library: None, the file is not done)."""
         if item.failure:
             report.failed.append(item.failure)
             return "failed"
@@ -192,14 +279,24 @@ class Ingestor:
             if item.failure:
                 report.failed.append(item.failure)
                 return "failed"
+            for entry in item.entries or []:  # a library: its entries, here and now
+                piece = self._load_entry(item, entry)
+                item.docs += piece.docs
+                item.warnings += piece.warnings
+                item.failures += piece.failures
         report.warnings.extend(item.warnings)
-        pids = self._store_papers(item, known, report, progress)
+        report.failed.extend(item.failures)
+        pids = self._pieces.setdefault(item.path, [])
+        pids += [p for p in self._store_papers(item, known, report, progress) if p not in pids]
+        if not item.final:
+            return None
+        del self._pieces[item.path]
         old = set(record.paper_ids) if record else set()
         for gone in old - set(pids):
             self._drop_source(gone, item.path, known)
         from .store import FileRecord
 
-        self._begin()
+        self._changed = True
         records[item.path] = FileRecord(item.path, item.digest, pids)
         self.store.put_file(records[item.path])
         (report.updated if record else report.added).append(str(item.src))
@@ -211,14 +308,18 @@ class Ingestor:
         pids: list[str] = []
         planned: list[_Planned] = []
         new_sources: dict[str, list[str]] = {}
-        for pid, doc, chunks in item.docs:
+        for first_pid, doc, chunks in item.docs:
+            pid = self.ids.resolve(doc)
+            if pid != first_pid:
+                _relabel(chunks, pid)
             if pid in pids:
                 continue
             existing = known.get(pid)
             sources = json.loads(existing["sources"]) if existing else []
-            if path not in sources:
-                sources.append(path)
-            if existing and not self._text_wins(doc, existing, path):
+            for src in dict.fromkeys((doc.source, path)):
+                if src not in sources:
+                    sources.append(src)
+            if existing and not self._replaces(doc, existing, path):
                 pids.append(pid)
                 if sources != json.loads(existing["sources"]):
                     new_sources[pid] = sources
@@ -228,20 +329,22 @@ class Ingestor:
                 report.warnings.append(f"{path}: '{doc.title[:60]}' has no text; skipped")
                 continue
             pids.append(pid)
-            meta = paper_meta(pid, doc, sources, len(chunks))
+            meta = paper_meta(pid, doc, sources, len(chunks), existing)
+            doc.title = str(meta["title"])  # a stored reference manager's title stays
+            self.ids.add(pid, meta_keys(meta))  # later papers of this file find it
             planned.append(_Planned(doc, meta, chunks, replace=existing is not None))
         if new_sources:
-            self._begin()
+            self._changed = True
             self.store.set_sources(new_sources)
         self._embed_and_write(planned, report, progress, known)
         return pids
 
     @staticmethod
-    def _text_wins(doc: PaperDoc, existing: dict[str, Any], path: str) -> bool:
-        """Should ``doc`` replace the stored text of the same paper?"""
-        if existing.get("text_sha") == text_sha(doc):
-            return False
-        if existing.get("text_source") == path:
+    def _replaces(doc: PaperDoc, existing: dict[str, Any], path: str) -> bool:
+        """Should ``doc`` be written over the stored record of the same paper?"""
+        if existing.get("text_sha") == text_sha(doc):  # a reference manager's metadata wins
+            return doc.curated and _curated_changes(doc, existing)
+        if existing.get("text_source") in (path, doc.source):
             return True  # the file that gave the text changed
         return len(doc.text) > int(existing.get("text_len", 0))
 
@@ -252,7 +355,7 @@ class Ingestor:
 
         if not planned:
             return
-        self._begin()
+        self._changed = True
         texts = [embed_text(p.doc.title, c.text) for p in planned for c in p.chunks]
         parts = []
         for start in range(0, len(texts), EMBED_SLICE):
@@ -284,10 +387,50 @@ class Ingestor:
         if meta is None:
             return
         sources = [s for s in json.loads(meta["sources"]) if s != path]
-        self._begin()
+        if sources and is_reference_library(Path(path)):
+            # attachments came with the library: they go with it unless ingested on their own
+            held = self.store.file_records(sources)
+            sources = [s for s in sources if s in held or is_reference_library(Path(s))]
+        self._changed = True
         if sources:
             self.store.set_sources({pid: sources})
             meta["sources"] = json.dumps(sources)
         else:
             self.store.delete_paper(pid)
             known.pop(pid, None)
+            self.ids.remove(pid)
+
+
+def _without_attachments(sources: list[Path | FileFailure], records: dict[str, FileRecord]
+                         ) -> list[Path | FileFailure]:
+    """The sources less the files that a reference library among them names as attachments
+    (read through the library, with its metadata), unless they were ingested on their own."""
+    attached: set[str] = set()
+    for src in sources:
+        if isinstance(src, Path) and is_reference_library(src):
+            try:
+                entries, _ = library_entries(src)
+            except IngestError:
+                continue  # reported when the library itself is read
+            attached |= {str(where.resolve()) for e in entries for _, where in e.files}
+    if not attached:
+        return sources
+    return [s for s in sources if not isinstance(s, Path)
+            or str(s.resolve()) not in attached or str(s.resolve()) in records]
+
+
+def _relabel(chunks: list[Chunk], pid: str) -> None:
+    """Give chunks made under a provisional paper id the id of the paper they belong to."""
+    from .chunking import chunk_id
+
+    for c in chunks:
+        c.paper_id = pid
+        c.id = chunk_id(pid, c.index)
+
+
+def _curated_changes(doc: PaperDoc, existing: dict[str, Any]) -> bool:
+    """Whether a reference manager's metadata differs from what is stored."""
+    if not existing.get("curated"):
+        return True
+    mine = paper_meta("", doc, [], 0)
+    return any(str(mine[k]) != str(existing.get(k, "")) for k in CURATED)

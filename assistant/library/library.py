@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,16 +118,19 @@ class Library:
         return Ingestor(self.store, self.embedder, self.chunker, max_bytes).run(paths, progress)
 
     def remove(self, ref: str) -> Paper:
-        """Remove a paper and its chunks; files that held only it are forgotten too."""
+        """Remove a paper and its chunks. The records of the files that held it are forgotten
+        (a file that held only it) or lose their content hash (a file that also holds other
+        papers), so ingesting the file again reads it and adds back just this paper."""
         paper = self.paper(ref)
         with self.write_lock():
             store = self.store
-            store.begin_write()
             for record in store.file_records().values():
                 if paper.id in record.paper_ids:
                     record.paper_ids.remove(paper.id)
                     if record.paper_ids:
-                        store.put_file(record)
+                        # No hash matches "": the next ingest re-reads the file; its other
+                        # papers are unchanged there (same text), so only this one is added.
+                        store.put_file(replace(record, sha256=""))
                     else:
                         store.delete_file(record.path)
             store.delete_paper(paper.id)

@@ -53,6 +53,8 @@ def chunk_meta(c: Chunk, title: str) -> dict[str, Any]:
         "section": c.section or "",
         "start": c.start,
         "end": c.end,
+        "section_kind": c.section_kind or "",
+        "role": c.role or "text",
     }
 
 
@@ -67,6 +69,8 @@ def passage(cid: str, doc: str | None, meta: dict[str, Any], score: float) -> Pa
         page=page if page != PAGE_NONE else None,
         section=str(meta.get("section") or "") or None,
         score=score,
+        section_kind=str(meta.get("section_kind") or "") or None,
+        role=str(meta.get("role") or "text"),
     )
 
 
@@ -80,7 +84,7 @@ def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
     return Paper(
         id=pid,
         title=str(m.get("title", "")),
-        authors=json.loads(str(m.get("authors", "[]"))),
+        authors=json.loads(str(m.get("authors") or "[]")),
         year=opt("year"),
         sources=json.loads(str(m.get("sources", "[]"))),
         chunks=int(m.get("chunks", 0)),
@@ -90,4 +94,5 @@ def paper_from_meta(pid: str, m: dict[str, Any]) -> Paper:
         doi=opt("doi"),
         arxiv_id=opt("arxiv_id"),
         code_url=opt("code_url"),
+        venue=opt("venue"),
     )

@@ -114,9 +114,6 @@ class Store:
         """The data lock held exclusive, the store and keyword index up to date."""
         return self.sharing.writing()
 
-    def begin_write(self) -> None:
-        """Kept for callers: every write step now marks the store changed by itself."""
-
     def sync_keyword_index(self, force: bool = False) -> None:
         """Bring the keyword index to the store's revision: replay what other processes
         journaled, else sync the papers whose stamps differ, else rebuild. ``force`` compares

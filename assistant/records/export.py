@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -133,10 +133,32 @@ def conversation_markdown(session: Session | None, exchanges: Iterable[Exchange]
         out += [f"*{ex.answer.engine}*", "", rewrite_markers(body, render), ""]
         if ex.answer.table and "|" not in ex.answer.text:
             out += [table_markdown(ex.answer.table), ""]
+        out += _support_lines(ex.answer, render)
     if refs:
         out += ["## References", ""]
         out += [reference_line(c, papers.get(c.paper_id)) for c in refs.values()]
     return "\n".join(out).rstrip() + "\n"
+
+
+SUPPORT_MARK = {"supported": "\u2713", "weak": "?", "unsupported": "\u2717"}
+SUPPORT_LABEL = {"supported": "supported", "weak": "doubtful", "unsupported": "unsupported"}
+
+
+def _support_lines(answer: Answer, render: Callable[[list[int]], str | None]) -> list[str]:
+    """The check of an answer, as the app shows it: counts per support mark, then each
+    sentence not found supported with its mark (citation numbers renumbered by ``render``)."""
+    if answer.abstained or not answer.sentences:
+        return []
+    counts = {k: sum(s.support == k for s in answer.sentences) for k in SUPPORT_MARK}
+    line = " \u00b7 ".join(f"{SUPPORT_MARK[k]} {n} {SUPPORT_LABEL[k]}"
+                           for k, n in counts.items() if n)
+    out = [f"*Check: {line}*", ""]
+    flagged = [s for s in answer.sentences if s.support != "supported"]
+    if flagged:
+        out += [f"- {SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: "
+                f"{rewrite_markers(' '.join(s.text.split()), render)}" for s in flagged]
+        out.append("")
+    return out
 
 
 def parse_references(markdown: str) -> list[dict]:
@@ -213,10 +235,13 @@ def _key(paper: Paper, used: set[str]) -> str:
 
 
 def bibtex_entry(paper: Paper, key: str) -> str:
-    """One ``@misc`` entry: title, authors when known, year, DOI, arXiv id and source file."""
+    """One ``@misc`` entry: title, authors (``A and B``) when known, venue, year, DOI, arXiv id
+    and source file."""
     fields = [("title", "{" + latex_escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(latex_escape(a) for a in paper.authors)))
+    if paper.venue:
+        fields.append(("howpublished", latex_escape(paper.venue)))
     if paper.year:
         fields.append(("year", str(paper.year)))
     if paper.doi:

@@ -18,19 +18,21 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from ..display import ref_error_lines
 from ..errors import AssistantError, ConfigError, IngestError, LLMError, RefError, StoreError
-from ..paths import history_db
+from ..paths import history_db, store_is_implicit, store_label
 from ..records.history import History
 from ..textsafe import safe_text
 from ..types import IngestReport, Paper, counted
 from .bindings import binding_ids, bindings_for
 from .messages import (
     AskIngestPath,
+    ChatLayout,
     ClearScope,
     IngestPaths,
     Navigate,
@@ -43,7 +45,7 @@ from .messages import (
     ToggleScope,
     WorkerFailed,
 )
-from .palette import PaperCommands
+from .palette import Palette, PaperCommands
 from .render import short_title
 from .screens.chat import ChatScreen
 from .state import AppState, IngestState, LibraryInfo
@@ -61,6 +63,11 @@ def _settle_memory() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def warming_text(engine: str) -> str:
+    """What the status line says while ``engine`` loads."""
+    return "loading the local model" if engine == "local" else f"starting the {engine} engine"
 
 
 class _UIProgress:
@@ -122,6 +129,8 @@ class PaperApp(App[int]):
     """Library size for the header."""
     ingest: var[IngestState | None] = var(None)
     """The running ingest, if any."""
+    warming: var[str] = var("")
+    """What is loading before answers can start ("loading the local model"), or ""."""
 
     def __init__(
         self,
@@ -142,6 +151,9 @@ class PaperApp(App[int]):
         engine = assistant.engine_name()
         self.set_reactive(PaperApp.engine, engine)
         self.set_reactive(PaperApp.engine_label, engine)
+        store = assistant.settings.store
+        self.library_label = store_label(assistant.store_dir, store.url, store.name)
+        self.library_implicit = store_is_implicit(assistant.store_dir, store.path, store.url)
 
     # -- start-up ----------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -169,21 +181,27 @@ class PaperApp(App[int]):
                         exit_on_error=False)
 
     def _load(self) -> None:
-        """(worker thread) Open the store, ingest the seed if empty, warm the engine."""
+        """(worker thread) Open the store, ingest the seed if empty, warm the engine. A store
+        folder that does not exist yet is not created until something is ingested."""
         a = self.assistant
         try:
             notice = a.library.pending_reindex()
             if notice:
                 self.call_from_thread(self.notify, notice, severity="warning", markup=False,
                                       timeout=15)
-            papers = a.papers()
+            missing = not a.settings.store.url and not a.store_dir.exists()
+            papers = [] if missing and not self.seed else a.papers()
             self.call_from_thread(self._set_papers, papers)
             if not papers and self.seed:
                 self.call_from_thread(self.notify, f"The library is empty: ingesting {self.seed}",
                                       markup=False)
                 self._ingest_blocking([self.seed])
                 papers = a.papers()
-            label = self._describe(self.engine)
+            self.call_from_thread(setattr, self, "warming", warming_text(self.engine))
+            try:
+                label = self._describe(self.engine)
+            finally:
+                self.call_from_thread(setattr, self, "warming", "")
             self.call_from_thread(setattr, self, "engine_label", label)
             if papers:
                 a.ask("warm up", llm="extractive")  # embedding model and indexes, off the UI
@@ -198,7 +216,8 @@ class PaperApp(App[int]):
 
     def _describe(self, engine: str) -> str:
         """(worker thread) Build and warm the engine (its client library is imported here, off
-        the event loop) and return its short name for the header, e.g. ``openai (gpt-4o)``."""
+        the event loop) and return its short name for the header, e.g. ``openai (gpt-4o)``.
+        The caller sets :attr:`warming` around it (answers wait, saying what for)."""
         built = self.assistant.engine(engine)
         built.warm()
         return built.label
@@ -237,12 +256,16 @@ class PaperApp(App[int]):
             size = "opening the library…"
         else:
             size = f"{counted(info.papers, 'paper')} · {counted(info.chunks, 'chunk')}"
-        self.sub_title = f"{self.engine_label} · {size}"
+        engine = f"{self.engine_label} (loading…)" if self.warming else self.engine_label
+        self.sub_title = f"{engine} · {size}"
 
     def watch_library(self) -> None:
         self._update_sub_title()
 
     def watch_engine_label(self) -> None:
+        self._update_sub_title()
+
+    def watch_warming(self) -> None:
         self._update_sub_title()
 
     # -- scope -------------------------------------------------------------------------------------
@@ -273,19 +296,26 @@ class PaperApp(App[int]):
 
     # -- engine ------------------------------------------------------------------------------------
     def switch_engine(self, name: str) -> None:
-        """Use another answer engine for the next questions (checked in a worker)."""
+        """Use another answer engine for the next questions (checked and warmed in a worker;
+        questions asked meanwhile wait for it, saying so)."""
+        self.warming = warming_text(name)
         self.run_worker(partial(self._switch_engine, name), thread=True, group="engine",
                         exclusive=True, exit_on_error=False)
 
     def _switch_engine(self, name: str) -> None:
-        engine = self.assistant.engine_name(name)  # ConfigError for an unknown name
-        label = self._describe(engine)
-        description = self.assistant.engine(engine).description
+        try:
+            engine = self.assistant.engine_name(name)  # ConfigError for an unknown name
+            label = self._describe(engine)
+            description = self.assistant.engine(engine).description
+        except BaseException:
+            self.call_from_thread(setattr, self, "warming", "")
+            raise
         gc.freeze()
 
         def apply() -> None:
             self.engine = engine
             self.engine_label = label
+            self.warming = ""  # after the engine is set: a waiting question takes the new one
             self.notify(f"Engine: {description}", markup=False)
 
         self.call_from_thread(apply)
@@ -327,10 +357,11 @@ class PaperApp(App[int]):
             self.ingest = IngestState(tuple(paths))
 
     def _report_ingest(self, report: IngestReport) -> None:
-        done = (f"Added {len(report.added)}, updated {len(report.updated)}, unchanged "
-                f"{counted(len(report.unchanged), 'file')}: "
-                f"{counted(report.papers_added, 'paper')}, "
-                f"{counted(report.chunks_added, 'chunk')}. "
+        files = len(report.added) + len(report.updated) + len(report.unchanged)
+        done = (f"{counted(files, 'file')}: {len(report.added)} added, {len(report.updated)} "
+                f"updated, {len(report.unchanged)} unchanged; "
+                f"{counted(report.papers_added, 'paper')} and "
+                f"{counted(report.chunks_added, 'chunk')} added. "
                 f"Library: {counted(report.papers_total, 'paper')}.")
         self.notify(done, title="Ingest finished", markup=False,
                     severity="warning" if report.failed else "information")
@@ -367,7 +398,8 @@ class PaperApp(App[int]):
                   ConfigError: "Configuration error"}
         if isinstance(error, AssistantError):
             title = next((t for cls, t in titles.items() if isinstance(error, cls)), "Error")
-            self.notify(safe_text(error), title=title, severity="error", markup=False,
+            text = "\n".join(ref_error_lines(error)) if isinstance(error, RefError) else str(error)
+            self.notify(safe_text(text), title=title, severity="error", markup=False,
                         timeout=10)
         else:
             self.log.error(error)
@@ -427,6 +459,20 @@ class PaperApp(App[int]):
     def action_focus_prompt(self) -> None:
         self.chat.focus_prompt()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, but not its Maximize/Minimize (they would blow the
+        focused widget, the input, up to the whole screen): the palette's "Maximize the chat"
+        entry does what a user means."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Maximize", "Minimize"):
+                yield command
+
+    def action_command_palette(self) -> None:
+        """The command palette (one that never runs a stale hit)."""
+        if self.use_command_palette and not any(isinstance(s, Palette)
+                                                for s in self.screen_stack):
+            self.push_screen(Palette(id="--command-palette"))
+
     def action_ingest_prompt(self) -> None:
         """Ask for a path, then ingest it."""
         from .screens.dialogs import PathPrompt
@@ -459,6 +505,13 @@ class PaperApp(App[int]):
             if self.chat.refuse_if_busy():
                 return
         self.chat.run_command(message.parsed)
+
+    def on_chat_layout(self, message: ChatLayout) -> None:
+        self.action_show_chat()
+        if message.change == "toggle-sources":
+            self.chat.action_toggle_sources()
+        else:
+            self.chat.action_maximize_chat()
 
     def on_switch_engine(self, message: SwitchEngine) -> None:
         self.switch_engine(message.name)

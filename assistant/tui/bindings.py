@@ -42,11 +42,14 @@ class KeyBinding:
     owner: str  # one of OWNERS
     priority: bool = False
     group: Binding.Group | None = None
+    show: bool = True  # in the footer (every binding is in the help)
+    key_display: str | None = None  # how the footer writes the keys
 
     def binding(self) -> Binding:
         """The Textual binding."""
         return Binding(self.keys, self.action, self.description, id=self.id,
-                       priority=self.priority, group=self.group)
+                       priority=self.priority, group=self.group, show=self.show,
+                       key_display=self.key_display)
 
 
 KEYS: tuple[KeyBinding, ...] = (
@@ -58,13 +61,26 @@ KEYS: tuple[KeyBinding, ...] = (
                priority=True),
     KeyBinding("quit", "ctrl+q", "quit", "Quit", "everywhere", priority=True),
     KeyBinding("cancel", "escape", "cancel", "Cancel", "chat"),
+    KeyBinding("back-to-input", "escape", "back", "Back to input", "chat", show=False),
+    KeyBinding("sources", "ctrl+o", "focus_sources", "To the sources", "chat", show=False),
+    KeyBinding("toggle-sources", "f5", "toggle_sources", "Sources", "chat"),
+    KeyBinding("maximize", "f6", "maximize_chat", "Full width", "chat"),
     KeyBinding("new-chat", "ctrl+n", "new_chat", "New chat", "chat"),
-    KeyBinding("sources", "ctrl+o", "focus_sources", "Sources", "chat"),
     KeyBinding("export", "ctrl+s", "export", "Export", "chat"),
     KeyBinding("complete", "tab", "complete", "Complete", "chat input"),
-    KeyBinding("recall-previous", "up", "recall(-1)", "Previous", "chat input", group=RECALL),
-    KeyBinding("recall-next", "down", "recall(1)", "Next", "chat input", group=RECALL),
-    KeyBinding("source-passage", "enter,space", "select", "Full passage", "sources pane"),
+    KeyBinding("scroll-up", "pageup", "scroll('up')", "Scroll", "chat input",
+               key_display="PgUp/PgDn"),
+    KeyBinding("scroll-down", "pagedown", "scroll('down')", "Scroll down", "chat input",
+               show=False),
+    KeyBinding("scroll-top", "home", "scroll('top')", "Line start, then top", "chat input",
+               show=False),
+    KeyBinding("scroll-bottom", "end", "scroll('bottom')", "Line end, then bottom",
+               "chat input", show=False),
+    KeyBinding("recall-previous", "up", "recall(-1)", "Previous", "chat input", group=RECALL,
+               show=False),
+    KeyBinding("recall-next", "down", "recall(1)", "Next", "chat input", group=RECALL,
+               show=False),
+    KeyBinding("source-passage", "enter", "select", "Full passage", "sources pane"),
     KeyBinding("source-back", "escape", "app.focus_prompt", "Back to input", "sources pane"),
     KeyBinding("library-back", "escape", "app.show_chat", "Chat", "library"),
     KeyBinding("library-filter", "ctrl+f", "focus_filter", "Filter", "library"),

@@ -31,14 +31,14 @@ class SlashCommand:
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("summarize", "REF", "summarize one paper, with citations", 1, 1, "papers"),
-    SlashCommand("compare", "REF REF [...]", "compare two or more papers", 2, None, "papers"),
-    SlashCommand("papers", "[FILTER]", "open the library (optionally filtered)", 0, None),
-    SlashCommand("ingest", "PATH", "add a file or folder to the library", 1, 1, "path"),
-    SlashCommand("engine", "[NAME]", "show or switch the answer engine", 0, 1, "engine"),
-    SlashCommand("export", "[FILE]", "write this conversation to Markdown", 0, 1, "path"),
-    SlashCommand("clear", "", "clear the conversation and start a new one"),
-    SlashCommand("help", "", "show commands and key bindings"),
+    SlashCommand("summarize", "REF", "summarize a paper, cited", 1, 1, "papers"),
+    SlashCommand("compare", "REF REF [...]", "compare 2 to 5 papers", 2, None, "papers"),
+    SlashCommand("papers", "[FILTER]", "open the library (filter)", 0, None),
+    SlashCommand("ingest", "PATH", "add a file or folder", 1, 1, "path"),
+    SlashCommand("engine", "[NAME]", "show or switch the engine", 0, 1, "engine"),
+    SlashCommand("export", "[FILE]", "save the chat as Markdown", 0, 1, "path"),
+    SlashCommand("clear", "", "start a new conversation"),
+    SlashCommand("help", "", "all commands and keys"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 
@@ -100,9 +100,11 @@ def _quote(value: str) -> str:
 def complete(line: str, titles: Sequence[str], cwd: str | Path | None = None) -> list[str]:
     """Whole-line completions for what is typed so far (empty when there is nothing to offer).
 
-    Command names complete after ``/``; paper titles after /summarize and /compare (prefix
-    matches first, then titles containing the typed words); paths after /ingest and /export;
-    engine names after /engine.
+    Command names complete after ``/``; paper titles after /summarize and /compare (titles
+    starting with the typed text, then titles with words starting with each typed word, then
+    close spellings), quoted when they hold spaces, and only once something is typed; unquoted
+    words typed after /compare's finished arguments complete as one title; paths after /ingest
+    and /export; engine names after /engine.
     """
     if not line.startswith("/"):
         return []
@@ -115,18 +117,54 @@ def complete(line: str, titles: Sequence[str], cwd: str | Path | None = None) ->
     command = BY_NAME.get(name.lower())
     if command is None or not command.completes:
         return []
+    if command.completes == "papers":
+        if command.max_args == 1:
+            head, found = "", match_titles(rest.strip().strip("\"'"), titles)
+        else:
+            head, found = _title_argument(rest, titles)
+        prefix = f"/{name} {head}"
+        end = "" if command.max_args == 1 else " "
+        out = [prefix + _quote(t) + end for t in found]
+        return [c for c in out if c.rstrip() != line.rstrip()]
     if command.max_args == 1:
         head, partial = "", rest.strip().lstrip("\"'")
     else:
         head, partial = _last_argument(rest)
     prefix = f"/{name} {head}"
-    if command.completes == "papers":
-        return [prefix + _quote(t) + ("" if command.max_args == 1 else " ")
-                for t in match_titles(partial, titles)]
     if command.completes == "engine":
         return [prefix + e for e in engine_names()
                 if e.startswith(partial.lower()) and e != partial]
     return [prefix + p for p in _paths(partial, cwd)]
+
+
+_TRAILING_WORDS = re.compile(r"(?:(?<=\s)|^)((?:[^\s\"']+\s+)*[^\s\"']+)$")
+
+
+def _title_argument(rest: str, titles: Sequence[str]) -> tuple[str, list[str]]:
+    """The finished arguments and the titles the one being typed may be. Unquoted words at the
+    end may all be one title (``SpecTr Towards Opt``): the longest run of them that titles
+    match wins, else the last word is matched loosely."""
+    head, partial = _last_argument(rest)
+    if not partial:
+        return head, []
+    if head.rstrip().endswith(("\"", "'")) and not rest.rstrip().endswith(partial):
+        return head, match_titles(partial, titles)
+    run = _TRAILING_WORDS.search(rest)
+    if run is None or rest[: run.start()].count('"') % 2 or rest[: run.start()].count("'") % 2:
+        return head, match_titles(partial, titles)  # typing inside a quote
+    words = run.group(1).split()
+    for k in range(len(words), 0, -1):
+        typed = " ".join(words[-k:])
+        found = match_titles(typed, titles, fuzzy=False)
+        if found:
+            cut = run.start() + _nth_word_start(run.group(1), len(words) - k)
+            return rest[:cut], found
+    return head, match_titles(partial, titles)
+
+
+def _nth_word_start(text: str, n: int) -> int:
+    """Where the ``n``-th (0-based) whitespace-separated word of ``text`` starts."""
+    return [m.start() for m in re.finditer(r"\S+", text)][n]
 
 
 def _last_argument(rest: str) -> tuple[str, str]:
@@ -148,21 +186,35 @@ def _last_argument(rest: str) -> tuple[str, str]:
     return rest[:cut], last
 
 
-def match_titles(partial: str, titles: Sequence[str], limit: int = COMPLETIONS_MAX) -> list[str]:
-    """Titles starting with ``partial`` (case-insensitive), then titles with words starting
-    with each typed word."""
+FUZZY_MIN = 80  # rapidfuzz partial_ratio for a title to complete a misspelled word
+
+
+def match_titles(partial: str, titles: Sequence[str], limit: int = COMPLETIONS_MAX,
+                 fuzzy: bool = True) -> list[str]:
+    """Titles for what is typed: those starting with ``partial`` (case-insensitive), then
+    those with a word starting with each typed word, then (``fuzzy``, 3+ letters typed) close
+    spellings. Nothing typed: nothing (never an arbitrary first title)."""
     key = " ".join(partial.casefold().split())
     if not key:
-        return list(titles[:limit])
+        return []
     starts = [t for t in titles if t.casefold().startswith(key)]
+    typed = re.findall(r"\w+", key)
     contains = []
     for t in titles:
         if t in starts:
             continue
         words = re.findall(r"\w+", t.casefold())
-        if all(any(w.startswith(k) for w in words) for k in re.findall(r"\w+", key)):
+        if typed and all(any(w.startswith(k) for w in words) for k in typed):
             contains.append(t)
-    return (starts + contains)[:limit]
+    found = starts + contains
+    if fuzzy and not found and len(key) >= 3:  # close spellings only when nothing matches
+        from rapidfuzz import fuzz, process
+
+        close = process.extract(key, {t: t.casefold() for t in titles},
+                                scorer=fuzz.partial_ratio, score_cutoff=FUZZY_MIN,
+                                limit=limit)
+        found = [title for _, _, title in close]
+    return found[:limit]
 
 
 def _paths(partial: str, cwd: str | Path | None) -> list[str]:

@@ -30,6 +30,14 @@ class DeleteRow(Message):
     """Ask, then remove the row under the cursor (library: a paper; history: a session)."""
 
 
+# -- the chat input asks its screen ----------------------------------------------------------------
+@dataclass
+class ScrollConversation(Message):
+    """Scroll the conversation (the input keeps the focus): up, down, top or bottom."""
+
+    where: Literal["up", "down", "top", "bottom"]
+
+
 # -- a screen or the palette asks the app ----------------------------------------------------------
 @dataclass
 class Navigate(Message):
@@ -104,6 +112,13 @@ class SessionForgotten(Message):
     """A conversation was deleted from the history (the chat drops it if it is the current)."""
 
     session_id: int
+
+
+@dataclass
+class ChatLayout(Message):
+    """Show or hide the sources pane, or give the conversation the whole screen."""
+
+    change: Literal["toggle-sources", "maximize"]
 
 
 @dataclass

@@ -8,12 +8,12 @@ sequence inside it (clear-screen, OSC 52, a hyperlink) is shown as visible chara
 
 from __future__ import annotations
 
-import os
 import re
 
 from textual.content import Content
 
 from ..answering.markers import rewrite_markers
+from ..display import plain_inline, source_name, tidy
 from ..textsafe import safe_line, safe_text
 from ..types import Answer, Citation, Paper, Support, counted
 
@@ -67,7 +67,8 @@ def location(c: Citation) -> str:
 
 
 def _oneline(text: str) -> str:
-    return safe_line(" ".join(text.split()))
+    """One line of paper text, LaTeX leftovers tidied (display only)."""
+    return safe_line(tidy(" ".join(text.split())))
 
 
 def source_card(c: Citation, support: Support | None, passage: str = "",
@@ -116,8 +117,7 @@ def answer_meta(answer: Answer, engine_label: str) -> Content:
         return Content.assemble((engine_label, "dim"), (" · no answer in the library", "dim"))
     counts = support_counts(answer)
     parts: list[tuple[str, str] | str] = [(engine_label, "dim"),
-                                          (f" · {len(answer.citations)} source"
-                                           f"{'' if len(answer.citations) == 1 else 's'}", "dim")]
+                                          (f" · {counted(len(answer.citations), 'source')}", "dim")]
     for kind in ("supported", "weak", "unsupported"):
         if counts[kind]:
             parts.append((" · ", "dim"))
@@ -134,7 +134,7 @@ def flagged_sentences(answer: Answer, limit: int = 5) -> Content:
         return Content("")
     flagged = [s for s in answer.sentences if s.support != "supported"]
     lines = [Content.assemble((f"{SUPPORT_MARK[s.support]} {SUPPORT_LABEL[s.support]}: ",
-                               SUPPORT_STYLE[s.support]), (_oneline(s.text), "dim"))
+                               SUPPORT_STYLE[s.support]), (_oneline(plain_inline(s.text)), "dim"))
              for s in flagged[:limit]]
     if len(flagged) > limit:
         lines.append(Content.styled(f"… and {len(flagged) - limit} more", "dim"))
@@ -159,8 +159,8 @@ def table_markdown(rows: list[dict[str, object]]) -> str:
 
 
 def paper_source(p: Paper) -> str:
-    """A paper's first source file name (and how many more)."""
-    name = safe_line(os.path.basename(p.source)) if p.source else ""
+    """A paper's first source file name, hash runs shortened (and how many more)."""
+    name = safe_line(source_name(p.source))
     more = len(p.sources) - 1
     return f"{name} (+{more})" if more > 0 else name
 
@@ -174,7 +174,8 @@ def short_title(title: str, limit: int = 48) -> str:
 def scope_text(papers: list[Paper], total: int) -> Content:
     """What the next question is limited to."""
     if not papers:
-        return Content.assemble(("Scope: ", "bold"), f"all {counted(total, 'paper')}" if total
+        return Content.assemble(("Scope: ", "bold"), ("the one paper" if total == 1 else
+                                                      f"all {total} papers") if total
                                 else "all papers")
     names = "; ".join(short_title(p.title, 40) for p in papers[:3])
     more = f" and {len(papers) - 3} more" if len(papers) > 3 else ""

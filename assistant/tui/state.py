@@ -78,6 +78,21 @@ class AppState(Protocol):
     def library(self) -> LibraryInfo: ...
 
     @property
+    def library_label(self) -> str:
+        """Where the library is (its folder, or its name on a server)."""
+        ...
+
+    @property
+    def library_implicit(self) -> bool:
+        """The library was picked by default in the user data dir (so the app names it)."""
+        ...
+
+    @property
+    def warming(self) -> str:
+        """What is loading before answers can start ("loading the local model"), or ""."""
+        ...
+
+    @property
     def session_id(self) -> int | None:
         """The conversation new questions continue (None: a new one)."""
         ...

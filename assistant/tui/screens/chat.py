@@ -8,23 +8,24 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Markdown, Static
+from textual.widgets import Footer, Header, Input, Markdown, Static, TextArea
 
 from ...answering.engines.registry import engine_names
 from ...errors import AssistantError, RefError
+from ...paths import export_folder
 from ...records.export import conversation_markdown
 from ...records.history import Exchange
 from ...types import Answer, counted
 from ..bindings import bindings_for
 from ..commands import COMMANDS, CommandError, Parsed, parse
-from ..messages import IngestPaths, Navigate, SwitchEngine
-from ..render import CITE_SCHEME, slug
+from ..messages import IngestPaths, Navigate, ScrollConversation, SwitchEngine
+from ..render import CITE_SCHEME, SUPPORT_LABEL, SUPPORT_MARK, SUPPORT_STYLE, slug
 from ..state import AppState
 from ..widgets.exchange import ExchangeView
 from ..widgets.prompt import CompletionHints, PromptInput
@@ -42,21 +43,38 @@ class Request:
     refs: list[str] = field(default_factory=list)
 
 
-def _welcome() -> Content:
+SOURCES_MIN_WIDTH = 100
+"""Below this many columns the sources pane starts hidden (F5 or a citation shows it)."""
+WELCOME_KEYS = ("F3 library · F4 history · F1 help", "ctrl+p commands · PgUp/PgDn scroll",
+                "F5 sources pane · F6 full width")
+
+
+def _welcome(library: str = "") -> Content:
+    """The first screen: what to do, the commands, the keys; ``library`` is a line about the
+    library (where it is, or that it is empty and how to fill it). Lines are short (at most
+    50 characters) so that they never wrap from 100 columns up, even beside the sources."""
     lines = [
         Content.styled("Ask a question about your papers.", "bold"),
-        Content("Every claim in an answer carries a citation [n]; the sources pane on the right "
-                "shows each cited passage and whether it supports the claim "
-                "(✓ supported, ~ weak, ✗ unsupported). Click a citation, or press ctrl+o and "
-                "move through the sources, to read its passage."),
-        Content(""),
-        Content.styled("Commands", "bold"),
+        Content("Each claim in an answer cites its source as [n];"),
+        Content("click one (or press ctrl+o) to read its passage."),
+        Content.assemble("Marks: ", Content(" · ").join(
+            Content.styled(f"{SUPPORT_MARK[k]} {SUPPORT_LABEL[k]}", SUPPORT_STYLE[k])
+            for k in ("supported", "weak", "unsupported"))),
     ]
-    lines += [Content.assemble((f"  {c.usage:<24}", "$accent"), c.help) for c in COMMANDS]
-    lines += [Content(""), Content.styled(
-        "F3 opens the library (choose papers to ask about), F4 the history, ctrl+p the "
-        "command palette, F1 the help.", "dim")]
+    if library:
+        lines += [Content(""), Content.styled(library, "$text-warning")]
+    lines += [Content(""), Content.styled("Commands", "bold")]
+    lines += [Content.assemble((f"  {c.usage:<23}", "$accent"), c.help) for c in COMMANDS]
+    lines += [Content(""), Content.styled("Keys", "bold")]
+    lines += [Content.styled(f"  {keys}", "dim") for keys in WELCOME_KEYS]
     return Content("\n").join(lines)
+
+
+class Conversation(VerticalScroll, can_focus=False):
+    """The exchanges. Scrolled from the input (PgUp/PgDn, Home/End) or with the mouse; a click
+    (on a citation, say) never takes the focus from the input."""
+
+    FOCUS_ON_CLICK = False
 
 
 class ChatScreen(AppScreen):
@@ -74,11 +92,15 @@ class ChatScreen(AppScreen):
         """The conversation new questions continue (None: the next question starts one)."""
         self.current: ExchangeView | None = None
         self._follower: Timer | None = None
+        self.sources_wanted: bool | None = None
+        """Sources pane shown (True) or hidden (False) by the user; None: by the width."""
+        self.full_width = False
+        """The conversation has the screen to itself (F6)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            with VerticalScroll(id="conversation"):
+            with Conversation(id="conversation"):
                 yield Static(_welcome(), id="welcome")
             with Vertical(id="sources-pane") as pane:
                 pane.border_title = "Sources"
@@ -97,7 +119,96 @@ class ChatScreen(AppScreen):
     def on_mount(self) -> None:
         self.query_one(CompletionHints).display = False
         self.query_one(SourcesList).display = False
+        self.watch(self.app, "library", self._library_changed, init=False)
         self.focus_prompt()
+
+    def _library_changed(self, _: object = None) -> None:
+        """The welcome says where an implicit library is, or that the library is empty."""
+        welcome = self.query("#welcome")
+        if welcome:
+            welcome.first(Static).update(_welcome(self._library_line()))
+
+    def _library_line(self) -> str:
+        info = self.state.library
+        if not info.loaded or info.error:
+            return ""
+        where = self.state.library_label
+        if not info.papers:
+            return (f"The library at {where} is empty: add papers with /ingest PATH "
+                    "(a file or a folder), or F3 then ctrl+o.")
+        return f"Library: {where}." if self.state.library_implicit else ""
+
+    # -- layout --------------------------------------------------------------------------------
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_layout()
+
+    @property
+    def sources_shown(self) -> bool:
+        """Whether the sources pane is on screen."""
+        if self.full_width:
+            return False
+        if self.sources_wanted is not None:
+            return self.sources_wanted
+        return self.size.width >= SOURCES_MIN_WIDTH
+
+    def _apply_layout(self) -> None:
+        self.set_class(self.full_width, "-full-width")
+        self.query_one("#sources-pane").display = self.sources_shown
+
+    def action_toggle_sources(self) -> None:
+        """Hide the sources pane (the conversation takes its room), or show it again."""
+        shown = self.sources_shown
+        self.full_width = False
+        self.sources_wanted = not shown
+        self._apply_layout()
+        if shown and self.focused is self.sources:
+            self.focus_prompt()
+
+    def action_maximize_chat(self) -> None:
+        """Give the conversation the whole screen (no header, sources or scope), or undo it."""
+        self.full_width = not self.full_width
+        self._apply_layout()
+        if self.full_width:
+            self.focus_prompt()
+
+    def show_sources_pane(self) -> None:
+        """Bring the sources pane on screen (a citation was chosen)."""
+        if not self.sources_shown:
+            self.full_width = False
+            self.sources_wanted = True
+            self._apply_layout()
+
+    # -- keys: the input gets what is typed ------------------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A printable key always reaches the input unless a text widget has the focus (so
+        nothing typed is lost to a list or a scroll view)."""
+        if not event.is_printable or event.character is None:
+            return
+        if isinstance(self.focused, Input | TextArea):
+            return
+        event.stop()
+        event.prevent_default()
+        self.focus_prompt()
+        self.prompt.insert_text_at_cursor(event.character)
+
+    def action_back(self) -> None:
+        """Escape when no answer runs: back to the input (and out of the full-width view)."""
+        if self.focused is not self.prompt:
+            self.focus_prompt()
+        elif self.full_width:
+            self.action_maximize_chat()
+
+    def on_scroll_conversation(self, message: ScrollConversation) -> None:
+        message.stop()
+        conversation = self.conversation
+        if message.where == "up":
+            conversation.scroll_page_up(animate=False)
+        elif message.where == "down":
+            conversation.scroll_page_down(animate=False)
+        elif message.where == "top":
+            conversation.scroll_home(animate=False)
+        else:
+            conversation.scroll_end(animate=False)
 
     # -- helpers -----------------------------------------------------------------------------------
     @property
@@ -105,8 +216,8 @@ class ChatScreen(AppScreen):
         return self.query_one(PromptInput)
 
     @property
-    def conversation(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+    def conversation(self) -> Conversation:
+        return self.query_one(Conversation)
 
     @property
     def sources(self) -> SourcesList:
@@ -123,8 +234,8 @@ class ChatScreen(AppScreen):
         self.focus_prompt()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "cancel":
-            return True if self.busy else None
+        if action == "cancel":  # else escape falls through to "back" (to the input)
+            return self.busy
         return True
 
     def on_prompt_input_completions(self, event: PromptInput.Completions) -> None:
@@ -177,7 +288,7 @@ class ChatScreen(AppScreen):
             if args:
                 self.post_message(SwitchEngine(args[0]))
             else:
-                others = ", ".join(engine_names())
+                others = ", ".join(n for n in engine_names(auto=False) if n != self.state.engine)
                 self.notify(f"Engine: {self.state.engine_label}. Others: {others} "
                             "(/engine NAME)", markup=False)
         elif name == "export":
@@ -205,15 +316,17 @@ class ChatScreen(AppScreen):
         """Run one exchange; errors are shown on it and reported by the app's one handler."""
         state = self.state
         view: ExchangeView | None = None
-        engine = state.engine
         scope = list(state.scope) if request.kind == "ask" else []
         question = request.question
         try:
             if request.kind == "ask":  # show the question at once, even while loading
                 view = ExchangeView(question)
                 await self._mount_exchange(view)
-                view.start("searching the library" if state.is_ready else "opening the library")
-            await state.wait_ready()
+                view.start("searching the library")
+            await self._until_ready(view)
+            if not state.papers:
+                raise AssistantError("the library is empty: add papers with /ingest PATH (a "
+                                     "file or a folder), or F3 then ctrl+o")
             a = state.assistant
             refs = list(request.refs)
             if request.kind == "summarize":
@@ -234,6 +347,8 @@ class ChatScreen(AppScreen):
                 view.start("reading")
             else:
                 view.set_status("searching the library")
+            await self._until_ready(view)  # an engine switched meanwhile may still load
+            engine = state.engine
             answer: Answer | None = None
             if request.kind == "ask":
                 async for event in a.astream(question, papers=scope or None, llm=engine):
@@ -263,6 +378,27 @@ class ChatScreen(AppScreen):
             raise
         finally:
             self.busy = False
+
+    def _waiting_for(self) -> str:
+        """What an answer waits for before it can start ("" when nothing)."""
+        if self.state.warming:
+            return self.state.warming
+        return "" if self.state.is_ready else "opening the library"
+
+    async def _until_ready(self, view: ExchangeView | None) -> None:
+        """Wait for the library and the engine, the status line saying which and how long."""
+        since = time.monotonic()
+        status = view.status if view is not None else ""
+        waited = False
+        while waiting := self._waiting_for():
+            waited = True
+            if view is not None:
+                view.set_status(waiting, since)
+            await asyncio.sleep(0.1)
+        await self.state.wait_ready()
+        if view is not None and waited:
+            view.set_status(status if status not in ("opening the library", "") else
+                            "searching the library")
 
     async def _mount_exchange(self, view: ExchangeView) -> None:
         welcome = self.query("#welcome")
@@ -341,14 +477,17 @@ class ChatScreen(AppScreen):
             self.notify(f"Link: {href}", markup=False)
 
     def select_citation(self, view: ExchangeView, n: int) -> bool:
-        """Show citation ``n`` of ``view``'s answer: its passage comes into view."""
+        """Show citation ``n`` of ``view``'s answer: its passage comes into view (the sources
+        pane too, if it was hidden); the focus stays where it was."""
         if view is not self.current:
             self.show_sources(view)
+        self.show_sources_pane()
         return self.sources.select_citation(n)
 
     def action_focus_sources(self) -> None:
         """Move the focus to the sources pane (escape comes back)."""
         if self.sources.display and self.sources.option_count:
+            self.show_sources_pane()
             self.sources.focus()
         else:
             self.notify("No sources to show yet.", severity="information")
@@ -401,7 +540,8 @@ class ChatScreen(AppScreen):
         self.focus_prompt()
 
     def action_export(self, filename: str | None = None) -> None:
-        """Write the conversation to Markdown (default: a file in the working directory)."""
+        """Write the conversation to Markdown (default: a file in the export folder, ``[ui]
+        export_dir``; a relative FILE is taken from there too)."""
         self._export(filename)
 
     @work(group="export", exit_on_error=False)
@@ -414,12 +554,15 @@ class ChatScreen(AppScreen):
         session = await asyncio.to_thread(history.session, session_id)
         exchanges = await asyncio.to_thread(history.exchanges, session_id)
         text = conversation_markdown(session, exchanges)
-        if filename:
-            path = Path(filename).expanduser()
-        else:
-            stamp = time.strftime("%Y%m%d-%H%M", time.localtime(session.created))
-            path = Path.cwd() / f"{slug(session.title)}-{stamp}.md"
+        folder = export_folder(self.state.assistant.settings.ui.export_dir)
+        stamp = time.strftime("%Y%m%d-%H%M", time.localtime(session.created))
+        path = folder / (Path(filename).expanduser() if filename else
+                         Path(f"{slug(session.title)}-{stamp}.md"))
         if path.is_dir():
-            path = path / f"{slug(session.title)}.md"
-        await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            path = path / f"{slug(session.title)}-{stamp}.md"
+        try:
+            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+        except OSError as exc:
+            raise AssistantError(f"cannot write {path}: {exc.strerror or exc}") from None
         self.notify(f"Exported {counted(len(exchanges), 'exchange')} to {path}", markup=False)

@@ -28,8 +28,9 @@ class HelpScreen(ModalScreen[None]):
         rows += [Content.assemble((f"  {c.usage:<24}", "$accent"), c.help) for c in COMMANDS]
         rows += [
             Content(""),
-            Content.styled("  REF is a paper id, a title (or its start), or a file name; "
-                           "quote titles with spaces in /compare. Tab completes.", "dim"),
+            Content.styled("  REF: a paper id, (part of) a title, or a file name.", "dim"),
+            Content.styled("  Tab completes titles from what is typed, quoted.", "dim"),
+            Content.styled("  Typing always goes to the input; PgUp/PgDn scroll.", "dim"),
             Content(""),
             Content.styled("Keys", "bold"),
             Content(""),

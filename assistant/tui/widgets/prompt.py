@@ -11,21 +11,26 @@ from textual.widgets import Input, Static
 
 from ..bindings import bindings_for
 from ..commands import complete
+from ..messages import ScrollConversation
 
-PLACEHOLDER = "Ask about your papers…  (/ for commands, tab completes)"
+PLACEHOLDER = "Ask about your papers…  (/ for commands · tab completes · F1 help)"
 
 
 class _CommandSuggester(Suggester):
-    """Inline (ghost text) completion: the first candidate that extends what is typed."""
+    """Inline (ghost text) completion, only when it is the one way to go on: a single
+    candidate that extends what is typed, and never right after tab took a completion (a
+    ghost there would invite a second tab into an unrelated entry)."""
 
-    def __init__(self, titles: Callable[[], list[str]]) -> None:
+    def __init__(self, prompt: PromptInput) -> None:
         super().__init__(use_cache=False, case_sensitive=True)
-        self._titles = titles
+        self._prompt = prompt
 
     async def get_suggestion(self, value: str) -> str | None:
-        for candidate in complete(value, self._titles()):
-            if candidate.startswith(value) and candidate != value:
-                return candidate
+        if value == self._prompt.completed:
+            return None
+        found = complete(value, self._prompt.titles())
+        if len(found) == 1 and found[0].startswith(value) and found[0] != value:
+            return found[0]
         return None
 
 
@@ -43,12 +48,14 @@ class PromptInput(Input):
             self.index = index
 
     def __init__(self, titles: Callable[[], list[str]]) -> None:
-        super().__init__(placeholder=PLACEHOLDER, suggester=_CommandSuggester(titles),
+        super().__init__(placeholder=PLACEHOLDER, suggester=_CommandSuggester(self),
                          id="prompt", select_on_focus=False)
-        self._titles = titles
+        self.titles = titles
         self.candidates: list[str] = []
         self._index = -1
         self._applied: str | None = None
+        self.completed: str | None = None
+        """The value tab last put in (no ghost suggestion is offered for it)."""
         self.recall: list[str] = []
         self._recall_at: int | None = None
 
@@ -62,7 +69,9 @@ class PromptInput(Input):
         if event.input is not self or event.value == self._applied:
             return
         self._applied = None
-        self.candidates = complete(event.value, self._titles())
+        if event.value != self.completed:
+            self.completed = None
+        self.candidates = complete(event.value, self.titles())
         self._index = -1
         self.post_message(self.Completions(self.candidates, -1))
 
@@ -78,14 +87,25 @@ class PromptInput(Input):
         if not self.candidates:
             return
         if len(self.candidates) == 1:
-            self.value = self.candidates[0]
+            self.completed = self.candidates[0]
+            self.value = self.completed
             self.cursor_position = len(self.value)
             return
         self._index = (self._index + 1) % len(self.candidates)
-        self._applied = self.candidates[self._index]
+        self._applied = self.completed = self.candidates[self._index]
         self.value = self._applied
         self.cursor_position = len(self.value)
         self.post_message(self.Completions(self.candidates, self._index))
+
+    def action_scroll(self, where: str) -> None:
+        """Scroll the conversation; home and end first move the cursor to the line's start
+        or end, and scroll once it is there (an empty input scrolls at once)."""
+        if where == "top" and self.cursor_position > 0:
+            self.cursor_position = 0
+        elif where == "bottom" and self.cursor_position < len(self.value):
+            self.cursor_position = len(self.value)
+        else:
+            self.post_message(ScrollConversation(where))  # type: ignore[arg-type]
 
     def action_recall(self, step: int) -> None:
         """Step through earlier lines (like a shell)."""
