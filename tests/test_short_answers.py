@@ -260,3 +260,8 @@ def test_a_singular_head_asks_for_one_name():
                     "reviews?", sentence) == "Yelp Challenge dataset"
     plural = cut_span("name", "Which datasets do they use?", sentence)
     assert plural is not None and "LSTM-Fake" in plural
+
+
+def test_a_phrasal_verb_particle_is_no_term():
+    terms = question_terms("What are the three components that make up papermage?")
+    assert "up" not in terms and {"compon", "papermag"} <= terms

@@ -25,7 +25,10 @@ libraries summarize summarise summary describe compare differ differs difference
 report reported reports propose proposed proposes use used uses using study studies studied get
 gets make makes way ways kind kinds type types one two three both also the a an of in on for to
 and or with by at as its their this that these those stand stands short abbreviation acronym
+up out off
 """
+# (the particles of phrasal verbs - "make up", "carry out", "set off" - name no subject: "up"
+# matched "To sum up" in another paper)
 FRAME_WORDS = frozenset(_FRAME.split())
 
 # --- question kinds ----------------------------------------------------------------------------
