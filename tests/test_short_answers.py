@@ -265,3 +265,13 @@ def test_a_singular_head_asks_for_one_name():
 def test_a_phrasal_verb_particle_is_no_term():
     terms = question_terms("What are the three components that make up papermage?")
     assert "up" not in terms and {"compon", "papermag"} <= terms
+
+
+def test_a_difference_is_read_from_a_comparative():
+    """"By how much must X exceed Y?" is answered by the sentence that compares them."""
+    question = "By how much must the boson's mass exceed its temperature to fit the data?"
+    text = ("The order of magnitude needed to fit the data is 10 in these units. The mass "
+            "must be five orders of magnitude greater than its temperature.")
+    r = _synthetic(question, [("Ultra Light Bosonic Dark Matter", text)])
+    short = read_short(ExtractiveEngine().answer(question, r))
+    assert short is not None and short.startswith("five orders"), short

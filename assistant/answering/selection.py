@@ -71,6 +71,15 @@ CAPTION = 0.15  # "Table 4: ...", "Figure 2: ..."
 PREVIOUS = 0.6  # share of the previous sentence's match a sentence inherits
 HEAD_FIT = 0.15  # the quantity counts what the question asks about ("corpus of 100 million")
 NOT_RATE = 0.15  # "how often / what share" answered by a quantity that is no rate or share
+# "By how much must X exceed Y?", "How much faster is X?": a difference, which a sentence
+# states with a comparative ("five orders of magnitude greater than", "2x faster than")
+_DEGREE_Q = re.compile(r"^(?:by\s+how\s+much\b|how\s+much\s+(?:more|less|larger|smaller|"
+                       r"higher|lower|faster|slower|better|worse|bigger|greater)\b)",
+                       re.IGNORECASE)
+_COMPARATIVE = re.compile(r"\b(?:greater|larger|bigger|higher|lower|smaller|more|less|fewer|"
+                          r"faster|slower|better|worse)\s+than\b|\bexceed\w*|\boutperform\w*",
+                          re.IGNORECASE)
+DEGREE_FIT = 0.15
 _SIZE_Q = re.compile(r"^how\s+(?:big|large|small|long)\b", re.IGNORECASE)
 _RATE_Q = re.compile(r"^how\s+(?:often|frequently)\b|^(?:what|which)\s+(?:\w+\s+)?(?:share|"
                      r"fraction|proportion|percentage|percent|rate)\b", re.IGNORECASE)
@@ -119,6 +128,7 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
     count = not _METRIC_Q.search(question) and not _SIZE_Q.match(main_clause(question).strip())
     head = words_of(asked_head(question).noun)
     rate = kind == "number" and bool(_RATE_Q.match(main_clause(question).strip()))
+    degree = kind == "number" and bool(_DEGREE_Q.match(" ".join(question.split())))
     with_body = {c.paper_id for c in cands
                  if c.section and not _OVERVIEW_SECTIONS.search(c.section)}
     by_place = {(c.n, c.order[1]): c for c in cands}
@@ -131,6 +141,7 @@ def fit(question: str, kind: str, cands: Sequence[Candidate]) -> None:
                 f += TYPE_FIT["number"]
                 f += HEAD_FIT if quantity_of(head, text) else 0.0
                 f -= NOT_RATE if rate and not has_rate(text) else 0.0
+                f += DEGREE_FIT if degree and _COMPARATIVE.search(text) else 0.0
             else:
                 f -= MISSING_TYPE
         elif kind == "name":
