@@ -275,3 +275,21 @@ def test_a_difference_is_read_from_a_comparative():
     r = _synthetic(question, [("Ultra Light Bosonic Dark Matter", text)])
     short = read_short(ExtractiveEngine().answer(question, r))
     assert short is not None and short.startswith("five orders"), short
+
+
+def test_a_definition_is_of_the_whole_subject():
+    assert cut_span("definition", "What is a commonly used evaluation metric for language "
+                    "models?", "Our model architecture consists of 400-dimensional tied "
+                    "embedding weights and four QRNN layers.",
+                    subject="commonly used evaluation metric for language models") is None
+
+
+def test_the_defining_sentence_beats_one_that_says_define():
+    # QASPER (CC BY 4.0), paper 1908.06606
+    question = "How is the clinical text structuring task defined?"
+    text = ("Here we define this calculation problem as a classification for each word to be "
+            "the start or end word. Clinical text structuring (CTS) is a critical task for "
+            "fetching medical research data from electronic health records (EHRs).")
+    r = _synthetic(question, [("Question Answering based Clinical Text Structuring", text)])
+    short = read_short(ExtractiveEngine().answer(question, r))
+    assert short is not None and short.startswith("Clinical text structuring (CTS) is"), short

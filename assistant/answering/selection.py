@@ -56,7 +56,7 @@ class Candidate(Protocol):
 __all__ = ["Choice", "choose", "fit"]
 
 # Fits (added to the engine's score, which is about 0..1.5).
-TYPE_FIT = {"number": 0.3, "name": 0.2, "acronym": 0.8, "definition": 0.2, "limitation": 0.3}
+TYPE_FIT = {"number": 0.3, "name": 0.2, "acronym": 0.8, "definition": 0.3, "limitation": 0.3}
 MISSING_TYPE = 0.3  # a number/name question's sentence without a number/name
 SECTION_FIT = 0.1  # the section heading shares the question's words
 BACK_SECTION = 0.15  # related work, background

@@ -372,7 +372,8 @@ def definition_span(subject: str, text: str) -> str | None:
     limit = len(subject.split()) + 5
     for m in _COPULA.finditer(text):
         before = text[:m.start()]
-        if wanted and wanted & words_of(before) and len(before.split()) <= limit:
+        if (wanted and 2 * len(wanted & words_of(before)) >= len(wanted)
+                and len(before.split()) <= limit):  # the subject, not a word of it
             return (before + m.group(0) + _main_clause(text[m.end():])).strip(" .")
     return None
 
