@@ -293,3 +293,14 @@ def test_the_defining_sentence_beats_one_that_says_define():
     r = _synthetic(question, [("Question Answering based Clinical Text Structuring", text)])
     short = read_short(ExtractiveEngine().answer(question, r))
     assert short is not None and short.startswith("Clinical text structuring (CTS) is"), short
+
+
+def test_a_short_answer_that_is_its_sentence_is_not_said_twice():
+    question = "What is the seed lexicon?"
+    text = ("The seed lexicon consists of 15 positive words and 15 negative words. The seed "
+            "lexicon was built by hand from a dictionary.")
+    r = _synthetic(question, [("Affective Events", text)])
+    answer = ExtractiveEngine().answer(question, r)
+    assert read_short(answer) == ("The seed lexicon consists of 15 positive words and 15 "
+                                  "negative words")
+    assert answer.count("consists of 15 positive words") == 1, answer

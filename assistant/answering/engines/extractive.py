@@ -45,6 +45,7 @@ _RESULT_Q = re.compile(r"\b(?:perform\w*|accura\w*|results?|better|faster|speed\
 FOCUS_WEIGHT = 3.0
 TITLE_DISCOUNT = 0.5  # terms of the paper's own title identify the paper, not the asked detail
 FACT_SENTENCES = 3
+WHOLE = 0.9  # a short answer with this share of its sentence's words is the sentence
 METHOD_SENTENCES = 5
 SUMMARY_SENTENCES = 7
 COMPARE_SENTENCES = 4  # per paper
@@ -290,7 +291,11 @@ class ExtractiveEngine(AnswerEngine):
             return f"{head} " + " ".join(self._cite(c) for c in body)
         if choice.short:
             head = render_short(choice.short, f"[{choice.source.n}]")
-            return head + "\n\n" + " ".join(self._cite(c) for c in body)
+            # a short answer that is nearly its whole sentence ("The seed lexicon consists of
+            # ...") is not said twice
+            body = [c for c in body if c is not choice.source
+                    or len(choice.short.split()) < WHOLE * len(c.text.split())]
+            return head + ("\n\n" + " ".join(self._cite(c) for c in body) if body else "")
         first = f"**{best.text}** [{best.n}]"
         rest = " ".join(self._cite(c) for c in body[1:])
         return first + ("\n\n" + rest if rest else "")
