@@ -41,11 +41,13 @@ def test_fill_caps_passages_per_paper():
 
 
 def test_the_best_passage_brings_its_neighbouring_chunks():
+    # candidates in fused order: the paper's first one leads (not the one with the best
+    # score), so an LLM's [1] is the passage it was without neighbours
     ps = [Passage(f"a:{i:04d}", "a", "a", "t", None, None, s)
-          for i, s in enumerate([0.2, 0.6, 0.3, 0.1])]
+          for i, s in [(1, 0.6), (3, 0.1), (0, 0.7), (2, 0.3)]]
     ps.append(Passage("b:0000", "b", "b", "t", None, None, 0.9))
     got = [p.chunk_id for p in _with_neighbours("a", ps, 3)]
-    assert got == ["a:0001", "a:0002", "a:0000"]  # best, the next chunk, the one before
+    assert got == ["a:0001", "a:0002", "a:0000"]  # first, the next chunk, the one before
     assert [p.chunk_id for p in _with_neighbours("a", ps, 1)] == ["a:0001"]
     assert _with_neighbours("c", ps, 3) == []
 

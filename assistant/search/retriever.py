@@ -394,13 +394,14 @@ def _paper_ranking(passages: list[Passage]) -> list[tuple[str, str, float]]:
 
 
 def _with_neighbours(paper_id: str, candidates: list[Passage], cap: int) -> list[Passage]:
-    """The best paper's best passage, then the chunks either side of it among the candidates
-    (a chunk boundary often cuts a paragraph: the sentence after "... under adversarial
-    conditions." in the next chunk holds the asked figure), at most ``cap``."""
-    own = {_chunk_index(p.chunk_id): p for p in candidates if p.paper_id == paper_id}
-    if not own:
+    """The best paper's first passage (fused order), then the chunks either side of it among the
+    candidates (a chunk boundary often cuts a paragraph: the sentence after "... under
+    adversarial conditions." in the next chunk holds the asked figure), at most ``cap``."""
+    mine = [p for p in candidates if p.paper_id == paper_id]
+    if not mine:
         return []
-    best = max(own.values(), key=lambda p: p.score)
+    own = {_chunk_index(p.chunk_id): p for p in mine}
+    best = mine[0]  # the fused order's first, as without neighbours
     at = _chunk_index(best.chunk_id)
     near = [own[i] for i in (at + 1, at - 1) if i in own]
     return [best, *near][:cap]
