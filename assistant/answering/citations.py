@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..types import Answer, Citation, Passage, Sentence, Support
@@ -25,8 +24,9 @@ from .markers import (
     rewrite_markers,
     strip_markers,
 )
-from .sentences import is_label, split_sentences, units, wordset
+from .sentences import is_label, split_sentences, units
 from .support import recheck
+from .vocabulary import STOPWORDS, numbers_in, stemmer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -132,31 +132,7 @@ _ABSTAIN = re.compile(
     r"|(?:no|not\s+enough|insufficient)\s+information\s+(?:about|on|in|to|regarding))",
     re.IGNORECASE,
 )
-_STOPWORDS = wordset(
-    "a an the and or but nor of to in on at by for with from as into onto over under than then "
-    "that this these those there here it its it's they them their we our us you your he she his "
-    "her i me my is are was were be been being am do does did has have had having can could may "
-    "might must shall should will would not no so such very also only just both each all any "
-    "some more most other which who whom whose what when where why how while about above below "
-    "between through during before after again further once same own too s t via per using use "
-    "used paper papers passage passages propose proposes proposed authors author study work "
-    "show shows shown present presents introduce introduces new approach method"
-)
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Callable[[list[str]], list[str]]:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english").stemWords
-    except ImportError:  # PyStemmer comes with bm25s; fall back to a crude suffix strip
-        return lambda words: [
-            re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w for w in words
-        ]
-
 
 def _plain(text: str) -> str:
     """Text without markers and Markdown emphasis, for comparison."""
@@ -165,22 +141,8 @@ def _plain(text: str) -> str:
 
 
 def _content_words(text: str) -> set[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and not w.isdigit()]
-    return {w for w in _stemmer()([w for w in words if len(w) > 1])}
-
-
-_NUMBER_WORDS = "two three four five six seven eight nine ten eleven twelve"
-_SPELLED = {w: str(i) for i, w in enumerate(_NUMBER_WORDS.split(), 2)}
-_SPELLED_RE = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
-
-
-def _numbers(text: str) -> set[str]:
-    """Numbers in text, normalised ("1,000" -> "1000", "0.50" -> "0.5", "three" -> "3")."""
-    out = {_SPELLED[w.lower()] for w in _SPELLED_RE.findall(text)}
-    for m in _NUMBER.finditer(text):
-        n = m.group(0).replace(",", "")
-        out.add(n.rstrip("0").rstrip(".") if "." in n else n)
-    return out
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and not w.isdigit()]
+    return {w for w in stemmer()([w for w in words if len(w) > 1])}
 
 
 def _normalised(text: str) -> str:
@@ -277,7 +239,7 @@ def _evidence(
     quote_of = {(k, i): _quote_sentence(claims[k].plain, sources[i], js,
                                         [pair_scores[k, i, j] for j in js], mine[k], words[i])
                 for (k, i), js in picks.items() if js}
-    numbers = [_numbers(t) for t in passages]
+    numbers = [numbers_in(t) for t in passages]
     seen = [set().union(*w) for w in words]
     out = []
     for k, claim in enumerate(claims):
@@ -287,7 +249,7 @@ def _evidence(
             _Evidence(
                 embed=best[k],
                 overlap=len(mine[k] & found) / len(mine[k]) if mine[k] else 0.0,
-                numbers_ok=_numbers(claim.plain) <= set().union(*(numbers[i] for i in cited)),
+                numbers_ok=numbers_in(claim.plain) <= set().union(*(numbers[i] for i in cited)),
                 verbatim=any(_near_verbatim(claim.plain, passages[i]) for i in cited),
             )
         )

@@ -17,10 +17,9 @@ sentence [n]`` for a yes/no question; :func:`read_short` reads it back from any 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import lru_cache
 
 from .markers import MARKER
+from .vocabulary import stemmer
 
 __all__ = ["MAX_WORDS", "POINTER", "SHORT_LABEL", "acronym_expansion", "boolean_verdict",
            "choice_span", "cut_span", "definition_span", "has_answer_quantity", "has_rate",
@@ -45,13 +44,6 @@ without among toward towards against along upon throughout beyond near like
 _STOP = frozenset(_STOP_WORDS.split())
 
 
-@lru_cache(maxsize=1)
-def _stem() -> Callable[[list[str]], list[str]]:
-    import Stemmer  # PyStemmer, which bm25s brings
-
-    return Stemmer.Stemmer("english").stemWords
-
-
 def words_of(text: str) -> set[str]:
     """Stemmed content words; a hyphenated word counts whole, joined and by its parts."""
     out: list[str] = []
@@ -59,7 +51,7 @@ def words_of(text: str) -> set[str]:
         out.append(w.replace("-", ""))
         if "-" in w:
             out.extend(p for p in w.split("-") if p)
-    return set(_stem()([w for w in out if w not in _STOP and len(w) > 1]))
+    return set(stemmer()([w for w in out if w not in _STOP and len(w) > 1]))
 
 
 # --- the answer text's first paragraph ---------------------------------------------------------

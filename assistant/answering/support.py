@@ -26,13 +26,14 @@ half); ``benchmarks/support.py`` reports both halves, before and after.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
 from ..types import Support
 from .sentences import wordset
+from .vocabulary import STOPWORDS, numbers_in, stemmer
 
 __all__ = [
     "ClaimCheck",
@@ -67,21 +68,7 @@ more of it than the best single sentence (a pair holds more words, right or wron
 _SUPERLATIVE = re.compile(r"\b(?:the|a|an)\s+(?:first|only|largest|biggest|best|fastest)\b",
                           re.IGNORECASE)
 
-_STOPWORDS = wordset(
-    "a an the and or but nor of to in on at by for with from as into onto over under than then "
-    "that this these those there here it its it's they them their we our us you your he she his "
-    "her i me my is are was were be been being am do does did has have had having can could may "
-    "might must shall should will would not no so such very also only just both each all any "
-    "some more most other which who whom whose what when where why how while about above below "
-    "between through during before after again further once same own too s t via per using use "
-    "used paper papers passage passages propose proposes proposed authors author study work "
-    "show shows shown present presents introduce introduces new approach method"
-)
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?")
-_SPELLED = {w: str(i) for i, w in enumerate(("two", "three", "four", "five", "six", "seven",
-                                              "eight", "nine", "ten", "eleven", "twelve"), 2)}
-_SPELLED_RE = re.compile(r"\b(?:" + "|".join(_SPELLED) + r")\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 _MARKER = re.compile(r"\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
 _NEGATION = wordset("not no never without neither nor cannot can't don't doesn't fails fail "
@@ -111,17 +98,6 @@ _CAPITAL_STOP = wordset(
 )
 
 
-@lru_cache(maxsize=1)
-def _stem() -> Callable[[list[str]], list[str]]:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english").stemWords
-    except ImportError:  # PyStemmer comes with bm25s; a crude suffix strip otherwise
-        return lambda words: [re.sub(r"(?:ing|ed|es|s)$", "", w) if len(w) > 4 else w
-                              for w in words]
-
-
 def _clean(text: str) -> str:
     """Text without [n] markers and Markdown emphasis."""
     return re.sub(r"[*_`|#>]+", " ", _MARKER.sub(" ", text))
@@ -130,9 +106,9 @@ def _clean(text: str) -> str:
 @lru_cache(maxsize=8192)
 def _content_tuple(text: str) -> tuple[str, ...]:
     parts = [p for w in _WORD.findall(_clean(text).lower()) for p in re.split(r"[-']", w)]
-    words = [w for w in parts if w not in _STOPWORDS and len(w) > 1
+    words = [w for w in parts if w not in STOPWORDS and len(w) > 1
              and not re.fullmatch(r"[\d.]+", w)]
-    return tuple(_stem()(words))
+    return tuple(stemmer()(words))
 
 
 def _content_sequence(text: str) -> list[str]:
@@ -156,13 +132,7 @@ def numbers(text: str) -> set[str]:
 
 
 def _numbers_of(text: str) -> set[str]:
-    """Numbers in ``text``, normalised ("1,000" -> "1000", "0.50" -> "0.5", "three" -> "3")."""
-    text = _MARKER.sub(" ", text)
-    out = {_SPELLED[w.lower()] for w in _SPELLED_RE.findall(text)}
-    for m in _NUMBER.finditer(text):
-        n = m.group(0).replace(",", "")
-        out.add(n.rstrip("0").rstrip(".") if "." in n else n)
-    return out
+    return numbers_in(_MARKER.sub(" ", text))  # a claim's [n] markers are no numbers of it
 
 
 def names(text: str) -> set[str]:
@@ -325,7 +295,7 @@ def _far_names(claim: str, best: str, found: list[str], subjects: set[str],
             continue
         if name in subjects:
             continue
-        key = _stem()([re.split(r"[-']", name)[0]])[0]
+        key = stemmer()([re.split(r"[-']", name)[0]])[0]
         around = _context(mine, key)
         if around and key in theirs and not around & _context(theirs, key):
             out.append(name)
